@@ -1,0 +1,29 @@
+# The two commands: `make run` and `make test` (plus `make lint`).
+SHELL := /bin/bash
+UV := ./scripts/uv
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format setup migrate seed ci
+
+setup:
+	@$(UV) sync --frozen --quiet
+	@mkdir -p var
+
+run: setup
+	@DEBUG=1 $(PY) manage.py migrate --noinput -v0
+	@DEBUG=1 $(PY) manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (console: /admin/, API docs: /<tenant>/api/v1/docs/)"
+	@DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+
+format: setup
+	@$(PY) -m ruff check --fix .
+	@$(PY) -m ruff format .

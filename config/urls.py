@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from partners.urls import api_urlpatterns as partner_api
+from partners.urls import portal_urlpatterns as partner_portal
+from tenants import views as tenant_views
+
+# Everything a tenant owns lives under /<tenant_slug>/; TenantMiddleware resolves it.
+api_v1 = [
+    *partner_api,
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
+        name="api_schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url="../schema/", permission_classes=[AllowAny], authentication_classes=[]
+        ),
+        name="api_docs",
+    ),
+]
+
+urlpatterns = [
+    path("", tenant_views.home, name="home"),
+    path("healthz", tenant_views.healthz, name="healthz"),
+    path("readyz", tenant_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("<slug:tenant_slug>/portal/", include(partner_portal)),
+    path("<slug:tenant_slug>/api/v1/", include(api_v1)),
+]

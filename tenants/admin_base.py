@@ -1,0 +1,119 @@
+"""The base of every tenant-owned model's admin: rows, choices and saves stay in one tenant."""
+
+from django.contrib.admin.options import InlineModelAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from unfold.admin import ModelAdmin, StackedInline, TabularInline
+
+from tenants.models import StaffRole, Tenant
+
+ALL_STAFF = tuple(StaffRole.values)
+MANAGERS = (StaffRole.MANAGER, StaffRole.ADMIN)
+
+
+def _role_allows(request: HttpRequest, roles: tuple[str, ...]) -> bool:
+    if request.user.is_active and request.user.is_superuser:
+        return True
+    membership = getattr(request, "staff_membership", None)
+    return membership is not None and membership.role in roles
+
+
+def _bind_tenant(form_class: type, tenant: Tenant | None) -> type:
+    """Return `form_class` whose new instances belong to `tenant` before validation runs."""
+    if tenant is None:
+        return form_class
+
+    class TenantBoundForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.instance.tenant_id is None:
+                self.instance.tenant = tenant
+
+    TenantBoundForm.__name__ = form_class.__name__
+    return TenantBoundForm
+
+
+class RolePermissions:
+    """Console access by staff role instead of Django's per-model permissions."""
+
+    view_roles: tuple[str, ...] = ALL_STAFF
+    edit_roles: tuple[str, ...] = MANAGERS
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _role_allows(request, self.view_roles + self.edit_roles)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return _role_allows(request, self.view_roles + self.edit_roles)
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return _role_allows(request, self.edit_roles)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return _role_allows(request, self.edit_roles)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return _role_allows(request, self.edit_roles)
+
+
+class TenantScopedAdmin(RolePermissions, ModelAdmin):
+    """Querysets come from the scoped manager; the tenant field is the console's, not the user's."""
+
+    def get_list_filter(self, request: HttpRequest):
+        filters = tuple(super().get_list_filter(request))
+        return filters if request.tenant is not None else ("tenant", *filters)
+
+    def get_list_display(self, request: HttpRequest):
+        columns = tuple(super().get_list_display(request))
+        return columns if request.tenant is not None else (*columns, "tenant")
+
+    def get_exclude(self, request: HttpRequest, obj=None):
+        excluded = tuple(super().get_exclude(request, obj) or ())
+        return (*excluded, "tenant") if request.tenant is not None else excluded
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        return _bind_tenant(super().get_form(request, obj, change, **kwargs), request.tenant)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        # Another tenant's row is simply not there: 404, not the admin's friendly redirect.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such record.")
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.related_model is Tenant and request.tenant is not None:
+            kwargs["queryset"] = Tenant.objects.filter(pk=request.tenant.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if request.tenant is not None:
+            if change and obj.tenant_id != request.tenant.pk:
+                raise PermissionDenied
+            obj.tenant = request.tenant
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        # Inline rows belong to the parent's tenant, whoever is editing.
+        for inline_form in formset.forms:
+            if hasattr(inline_form.instance, "tenant_id"):
+                inline_form.instance.tenant_id = form.instance.tenant_id
+        super().save_formset(request, form, formset, change)
+
+
+class TenantInlineMixin(RolePermissions):
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _bind_tenant(formset.form, request.tenant)
+        return formset
+
+    def get_exclude(self, request: HttpRequest, obj=None):
+        excluded = tuple(InlineModelAdmin.get_exclude(self, request, obj) or ())
+        return (*excluded, "tenant")
+
+
+class TenantTabularInline(TenantInlineMixin, TabularInline):
+    pass
+
+
+class TenantStackedInline(TenantInlineMixin, StackedInline):
+    pass

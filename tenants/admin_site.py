@@ -1,0 +1,67 @@
+"""The console: Django admin with unfold's look, opened to tenant staff by role."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from unfold.sites import UnfoldAdminSite
+
+from tenants.middleware import ADMIN_TENANT_SESSION_KEY
+from tenants.selectors import staff_memberships_of
+
+
+class PrmAdminSite(UnfoldAdminSite):
+    site_header = "PRM console"
+    site_title = "PRM console"
+    index_title = "Today's work"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        if not user.is_active:
+            return False
+        return user.is_superuser or getattr(request, "staff_membership", None) is not None
+
+    def extra_urls(self):
+        return [
+            path(
+                "switch-tenant/<int:tenant_id>/",
+                self.admin_view(self.switch_tenant),
+                name="switch_tenant",
+            )
+        ]
+
+    def switch_tenant(self, request: HttpRequest, tenant_id: int):
+        """Make another of the user's tenants the one the console shows."""
+        allowed = {m.tenant_id: m.tenant for m in staff_memberships_of(request.user)}
+        if tenant_id in allowed:
+            request.session[ADMIN_TENANT_SESSION_KEY] = tenant_id
+            messages.info(request, f"Now working in {allowed[tenant_id].name}.")
+        else:
+            messages.error(request, "You are not on that vendor's staff.")
+        back = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("admin:index")
+        return HttpResponseRedirect(back)
+
+
+def environment_badge(request: HttpRequest) -> list[str] | None:
+    """Show which tenant the console is working in (unfold's ENVIRONMENT slot)."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is not None:
+        return [tenant.name, "info"]
+    if request.user.is_authenticated and request.user.is_superuser:
+        return ["All tenants", "warning"]
+    return None
+
+
+def tenant_dropdown(request: HttpRequest) -> list[dict]:
+    """The site drop-down: switch between the tenants the user is staff of."""
+    return [
+        {
+            "title": f"Switch to {m.tenant.name}",
+            "icon": "swap_horiz",
+            "link": reverse("admin:switch_tenant", args=[m.tenant_id]),
+        }
+        for m in staff_memberships_of(request.user)
+        if m.tenant_id != getattr(getattr(request, "tenant", None), "pk", None)
+    ]

@@ -1,0 +1,101 @@
+"""Load the four reference tenants with demo staff, partner firms and people (idempotent)."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from partners.models import ContactRole, PartnerContact, PartnerFirm
+from tenants.models import StaffMembership, StaffRole, Tenant
+from tenants.scope import tenant_scope
+
+DEMO_TENANTS = [
+    # slug, name, time zone, currency, two partner firms (name, country)
+    (
+        "entimo",
+        "Entimo",
+        "Europe/Berlin",
+        "EUR",
+        [("Berliner Datenwerk GmbH", "DE"), ("Nordlicht Consulting AG", "CH")],
+    ),
+    (
+        "simpro",
+        "Simpro",
+        "Australia/Brisbane",
+        "AUD",
+        [("Sparkline Field Services Pty Ltd", "AU"), ("Kiwi Trade Tech Ltd", "NZ")],
+    ),
+    (
+        "ipsoft",
+        "IPsoft",
+        "America/New_York",
+        "USD",
+        [("Cognitive Advisors LLC", "US"), ("Amelia Integrators Ltd", "GB")],
+    ),
+    (
+        "cimcloud",
+        "CIMcloud",
+        "America/Chicago",
+        "USD",
+        [("Prairie ERP Partners Inc", "US"), ("Summit Commerce Group LLC", "US")],
+    ),
+]
+DEFAULT_PASSWORD = "demo-partner-2026"
+
+
+def _user(email: str, password: str, *, superuser: bool = False):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=email,
+        defaults={"email": email, "is_staff": superuser, "is_superuser": superuser},
+    )
+    if created or not user.has_usable_password():
+        user.set_password(password)
+        user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo tenants, staff and partner firms; safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            default=DEFAULT_PASSWORD,
+            help="Password given to newly created demo users.",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, password: str, **options):
+        logins = [("superuser (all tenants)", _user("admin@prm.demo", password, superuser=True))]
+        for slug, name, time_zone, currency, firms in DEMO_TENANTS:
+            tenant, _ = Tenant.objects.update_or_create(
+                slug=slug, defaults={"name": name, "time_zone": time_zone, "currency": currency}
+            )
+            with tenant_scope(tenant):
+                for role in (StaffRole.MANAGER, StaffRole.FINANCE):
+                    user = _user(f"{role}@{slug}.demo", password)
+                    StaffMembership.objects.update_or_create(
+                        tenant=tenant, user=user, defaults={"role": role}
+                    )
+                    logins.append((f"{name} {role}", user))
+                for index, (firm_name, country) in enumerate(firms, start=1):
+                    firm, _ = PartnerFirm.objects.get_or_create(
+                        tenant=tenant, name=firm_name, defaults={"country": country}
+                    )
+                    for role, local in (
+                        (ContactRole.PARTNER_ADMIN, "admin"),
+                        (ContactRole.PARTNER_REP, "rep"),
+                    ):
+                        user = _user(f"{local}{index}@partner.{slug}.demo", password)
+                        PartnerContact.objects.update_or_create(
+                            tenant=tenant, user=user, defaults={"firm": firm, "role": role}
+                        )
+                        logins.append((f"{name} partner {local} — {firm_name}", user))
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))
+        self.stdout.write(f"Password for every demo user created here: {password}")
+        for label, user in logins:
+            self.stdout.write(f"  {user.email:<38} {label}")

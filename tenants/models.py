@@ -1,0 +1,170 @@
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from tenants.managers import TenantScopedManager
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
+    "Use 1-40 lowercase letters, digits and inner hyphens.",
+)
+# Path segments that a tenant slug would shadow in the URL space.
+RESERVED_SLUGS = frozenset(
+    {"admin", "accounts", "api", "static", "media", "healthz", "readyz", "portal", "www"}
+)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Europe/Berlin).")
+
+
+def validate_not_reserved(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(f"{value!r} is reserved for the application's own URLs.")
+
+
+class Tenant(models.Model):
+    """A vendor running partner programs; the root of every tenant-owned row."""
+
+    slug = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[slug_validator, validate_not_reserved],
+        help_text="URL prefix: /<slug>/portal/ and /<slug>/api/v1/.",
+    )
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code such as USD.")],
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("slug"), name="tenant_slug_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantOwned(models.Model):
+    """Base of every tenant-owned model: a tenant key and the fail-closed scoped manager."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        """Refuse links to another tenant's rows (a superuser's console sees every tenant)."""
+        super().clean()
+        if self.tenant_id is None:
+            return
+        errors = {}
+        for field in self._meta.concrete_fields:
+            related = field.related_model
+            if not field.many_to_one or related is None or not issubclass(related, TenantOwned):
+                continue
+            related_id = getattr(self, field.attname)
+            if related_id is None:
+                continue
+            other_tenant = (
+                related._base_manager.filter(pk=related_id)
+                .values_list("tenant_id", flat=True)
+                .first()
+            )
+            if other_tenant != self.tenant_id:
+                errors[field.name] = f"This {related._meta.verbose_name} belongs to another vendor."
+        if errors:
+            raise ValidationError(errors)
+
+
+class StaffRole(models.TextChoices):
+    MANAGER = "manager", "Partner manager"
+    FINANCE = "finance", "Finance"
+    ADMIN = "admin", "Tenant administrator"
+
+
+class StaffMembership(TenantOwned):
+    """A vendor employee's role in one tenant's console."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships"
+    )
+    role = models.CharField(max_length=20, choices=StaffRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="staff_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.tenant}"
+
+
+API_KEY_PREFIX = "prm"
+
+
+def hash_api_secret(secret: str) -> str:
+    # The secret is 32 random bytes, so a fast hash is safe: there is nothing to brute-force.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiKey(TenantOwned):
+    """An integration's credential for one tenant's API; only its hash is stored."""
+
+    name = models.CharField(max_length=100, help_text="Who uses it, e.g. 'ERP order sync'.")
+    lookup_id = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({API_KEY_PREFIX}_{self.lookup_id}_…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @staticmethod
+    def new_credentials() -> tuple[str, str, str]:
+        """Return (lookup_id, secret, full token) for a new key."""
+        lookup_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        return lookup_id, secret, f"{API_KEY_PREFIX}_{lookup_id}_{secret}"
+
+    def matches(self, secret: str) -> bool:
+        return secrets.compare_digest(self.secret_hash, hash_api_secret(secret))
+
+    def touch(self) -> None:
+        ApiKey._base_manager.filter(pk=self.pk).update(last_used_at=timezone.now())

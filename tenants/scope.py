@@ -1,0 +1,83 @@
+"""The tenant scope: which tenant's rows the code running now may reach.
+
+Fail closed: a tenant-owned model queried outside any scope raises ScopeError
+rather than returning every tenant's rows. A scope is opened in exactly three
+places: TenantMiddleware (per request), tenant_task (per Celery task) and
+all_tenants() (superusers, loaders, cross-tenant identity look-ups).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from tenants.models import Tenant
+
+
+class ScopeError(RuntimeError):
+    """A tenant-owned model was queried without an active tenant scope."""
+
+
+class _AllTenants:
+    def __repr__(self) -> str:
+        return "<all tenants>"
+
+
+ALL_TENANTS: Final = _AllTenants()
+
+_active: ContextVar["Tenant | _AllTenants | None"] = ContextVar("prm_tenant_scope", default=None)
+
+
+@contextmanager
+def tenant_scope(tenant: "Tenant") -> Iterator["Tenant"]:
+    """Run the block with only `tenant`'s rows reachable."""
+    if tenant is None or tenant.pk is None:
+        raise ScopeError("tenant_scope() needs a saved tenant.")
+    token = _active.set(tenant)
+    try:
+        yield tenant
+    finally:
+        _active.reset(token)
+
+
+@contextmanager
+def all_tenants() -> Iterator[None]:
+    """Run the block with every tenant's rows reachable (say why at each use)."""
+    token = _active.set(ALL_TENANTS)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+@contextmanager
+def no_scope() -> Iterator[None]:
+    """Run the block with no scope at all, so tenant-owned queries raise."""
+    token = _active.set(None)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+def active_scope() -> "Tenant | _AllTenants":
+    """Return the active tenant (or ALL_TENANTS); raise ScopeError when none is open."""
+    scope = _active.get()
+    if scope is None:
+        raise ScopeError(
+            "Tenant-owned data queried outside a tenant scope; wrap the code in "
+            "tenant_scope(tenant) (or all_tenants() where crossing tenants is intended)."
+        )
+    return scope
+
+
+def current_scope_or_none() -> "Tenant | _AllTenants | None":
+    """Return the active scope without raising (None when no scope is open)."""
+    return _active.get()
+
+
+def scoped_tenant() -> "Tenant | None":
+    """Return the active tenant, or None when no single tenant is in scope."""
+    scope = _active.get()
+    return None if scope is None or scope is ALL_TENANTS else scope

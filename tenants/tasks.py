@@ -1,0 +1,55 @@
+"""Tenant-aware Celery tasks: they take a tenant id, never an object, and run in its scope."""
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+from django.apps import apps
+from django.core.management import call_command
+
+from tenants.models import Tenant, TenantOwned
+from tenants.scope import no_scope, tenant_scope
+
+logger = logging.getLogger(__name__)
+
+
+def tenant_task(*task_args: Any, **task_options: Any) -> Callable:
+    """Register `func(tenant, ...)` as a task called as `task.delay(tenant_id, ...)`.
+
+    The task loads the tenant itself and runs inside its scope, so nothing from
+    the caller's (or an earlier task's) scope can leak in.
+    """
+
+    def decorator(func: Callable) -> Callable:
+        @shared_task(*task_args, **task_options)
+        @functools.wraps(func)
+        def run(tenant_id: int, *args: Any, **kwargs: Any) -> Any:
+            if not isinstance(tenant_id, int):
+                raise TypeError(f"{func.__name__} takes a tenant id, got {tenant_id!r}.")
+            with no_scope():
+                tenant = Tenant.objects.get(pk=tenant_id)
+            with tenant_scope(tenant):
+                logger.info("task.start", extra={"task": func.__name__, "tenant": tenant.slug})
+                return func(tenant, *args, **kwargs)
+
+        return run
+
+    return decorator
+
+
+@tenant_task()
+def tenant_row_counts(tenant: Tenant) -> dict[str, int]:
+    """Return how many rows of each tenant-owned model the tenant has."""
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if issubclass(model, TenantOwned)
+    }
+
+
+@shared_task
+def purge_expired_sessions() -> None:
+    """Delete expired sessions (daily housekeeping; safe to run any number of times)."""
+    call_command("clearsessions")

@@ -1,0 +1,2 @@
+def test_cast_builds(cast):
+    assert cast.firm_a1.tenant == cast.tenant_a
