@@ -9,7 +9,7 @@ PORT ?= 8000
 
 setup:
 	@$(UV) sync --frozen --quiet
-	@mkdir -p var
+	@mkdir -p var/staticfiles var/media
 
 run: setup
 	@DEBUG=1 $(PY) manage.py migrate --noinput -v0

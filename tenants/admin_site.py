@@ -1,19 +1,33 @@
 """The console: Django admin with unfold's look, opened to tenant staff by role."""
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
 
 from tenants.middleware import ADMIN_TENANT_SESSION_KEY
 from tenants.selectors import staff_memberships_of
 
 
+class ConsoleLoginForm(AuthenticationForm):
+    """Vendor staff sign in by membership, not Django's is_staff flag."""
+
+    def confirm_login_allowed(self, user) -> None:
+        if not user.is_active or not (user.is_superuser or staff_memberships_of(user)):
+            raise forms.ValidationError(
+                "This account is not on any vendor's staff. Partners sign in at /accounts/login/.",
+                code="invalid_login",
+            )
+
+
 class PrmAdminSite(UnfoldAdminSite):
     site_header = "PRM console"
     site_title = "PRM console"
     index_title = "Today's work"
+    login_form = ConsoleLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

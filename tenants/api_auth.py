@@ -1,3 +1,4 @@
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -29,7 +30,7 @@ class TenantApiKeyAuthentication(authentication.BaseAuthentication):
         if tenant is None or key.tenant_id != tenant.pk:
             raise exceptions.AuthenticationFailed("This API key is not valid for this vendor.")
         key.touch()
-        return (None, key)
+        return (AnonymousUser(), key)
 
     def authenticate_header(self, request: HttpRequest) -> str:
         return 'Api-Key realm="api"'
