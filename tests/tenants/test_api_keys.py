@@ -57,7 +57,7 @@ def test_bad_tokens_are_401_in_the_one_error_format(cast, key_a, token):
 
 
 def test_wrong_secret_for_a_real_key_id_is_401(cast, key_a):
-    key, token = key_a
+    key, _ = key_a
     forged = f"prm_{key.lookup_id}_{'x' * 43}"
     assert get("/simpro/api/v1/me/", forged).status_code == 401
 
