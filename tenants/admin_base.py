@@ -2,6 +2,7 @@
 
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
@@ -70,6 +71,13 @@ class TenantScopedAdmin(RolePermissions, ModelAdmin):
         excluded = tuple(super().get_exclude(request, obj) or ())
         return (*excluded, "tenant") if request.tenant is not None else excluded
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        # A row never changes tenant: its children and history would be left behind.
+        if obj is not None and request.tenant is None:
+            return (*readonly, "tenant")
+        return readonly
+
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         return _bind_tenant(super().get_form(request, obj, change, **kwargs), request.tenant)
 
@@ -79,6 +87,11 @@ class TenantScopedAdmin(RolePermissions, ModelAdmin):
         if obj is None:
             raise Http404("No such record.")
         return obj
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")  # what people type is a bare domain
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.related_model is Tenant and request.tenant is not None:

@@ -13,7 +13,11 @@ from tenants.selectors import staff_memberships_of
 
 
 class ConsoleLoginForm(AuthenticationForm):
-    """Vendor staff sign in by membership, not Django's is_staff flag."""
+    """Vendor staff sign in with their e-mail, by membership rather than Django's is_staff."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "E-mail"
 
     def confirm_login_allowed(self, user) -> None:
         if not user.is_active or not (user.is_superuser or staff_memberships_of(user)):

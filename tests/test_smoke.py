@@ -1,2 +1,0 @@
-def test_cast_builds(cast):
-    assert cast.firm_a1.tenant == cast.tenant_a
