@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "deals",
     "tiers",
     "commissions",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -4,9 +4,10 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from partners.permissions import IsTenantMember, partner_contact
+from partners.permissions import partner_contact
 from partners.selectors import firm_contacts, firms_visible_to
 from partners.serializers import FirmDetailOutput, FirmOutput, MeOutput
+from tenants.api_permissions import IsTenantMember
 from tenants.models import ApiKey
 
 

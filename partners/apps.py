@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class PartnersConfig(AppConfig):
     name = "partners"
+
+    def ready(self) -> None:
+        from partners.permissions import is_partner_contact
+        from tenants.api_permissions import register_member_check
+
+        # Partner contacts are members of their vendor's tenant for read access.
+        register_member_check(is_partner_contact)

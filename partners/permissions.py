@@ -1,5 +1,4 @@
 from partners.selectors import contact_in
-from tenants.api_permissions import TenantPermission, is_tenant_api_key, is_tenant_staff
 
 
 def partner_contact(request):
@@ -9,12 +8,5 @@ def partner_contact(request):
     return request._partner_contact
 
 
-class IsTenantMember(TenantPermission):
-    """The tenant's staff and API keys, or a contact of one of its partner firms."""
-
-    def allows(self, request) -> bool:
-        return (
-            is_tenant_api_key(request)
-            or is_tenant_staff(request)
-            or partner_contact(request) is not None
-        )
+def is_partner_contact(request) -> bool:
+    return partner_contact(request) is not None

@@ -1,4 +1,7 @@
+from collections.abc import Callable
+
 from rest_framework import exceptions, permissions
+from rest_framework.request import Request
 
 from tenants.models import ApiKey, StaffRole
 
@@ -35,3 +38,23 @@ class IsTenantStaff(TenantPermission):
 
     def allows(self, request) -> bool:
         return is_tenant_api_key(request) or is_tenant_staff(request)
+
+
+_member_checks: list[Callable[[Request], bool]] = []
+
+
+def register_member_check(check: Callable[[Request], bool]) -> None:
+    """Let an app that knows another kind of member (partners) say who belongs to the tenant."""
+    if check not in _member_checks:
+        _member_checks.append(check)
+
+
+class IsTenantMember(TenantPermission):
+    """Staff and API keys, or anyone a registered member check accepts (partner contacts)."""
+
+    def allows(self, request) -> bool:
+        return (
+            is_tenant_api_key(request)
+            or is_tenant_staff(request)
+            or any(check(request) for check in _member_checks)
+        )

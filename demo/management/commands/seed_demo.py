@@ -2,6 +2,7 @@
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -95,6 +96,8 @@ class Command(BaseCommand):
                             tenant=tenant, user=user, defaults={"firm": firm, "role": role}
                         )
                         logins.append((f"{name} partner {local} — {firm_name}", user))
+        # Programs: the four definition files, v1 published at each file's effective date.
+        call_command("load_programs", publish=True, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))
         self.stdout.write(f"Password for every demo user created here: {password}")
         for label, user in logins:

@@ -1,0 +1,53 @@
+import datetime
+import difflib
+
+import yaml
+from django.db.models import QuerySet
+
+from programs.models import Program, ProgramVersion, VersionStatus
+from programs.serialization import canonical, version_document
+from tenants.models import Tenant
+
+
+def programs_of(*, tenant: Tenant) -> QuerySet[Program]:
+    return Program.objects.filter(tenant=tenant)
+
+
+def version_in_force(program: Program, on: datetime.date) -> ProgramVersion | None:
+    """Return the published version governing `program` on `on` (None before the first)."""
+    return (
+        ProgramVersion.objects.filter(
+            program=program, status=VersionStatus.PUBLISHED, effective_from__lte=on
+        )
+        .order_by("-effective_from", "-number")
+        .first()
+    )
+
+
+def published_versions(program: Program) -> QuerySet[ProgramVersion]:
+    return ProgramVersion.objects.filter(program=program, status=VersionStatus.PUBLISHED).order_by(
+        "-effective_from"
+    )
+
+
+def version_as_yaml(version: ProgramVersion) -> str:
+    """The version as a definition file would spell it (canonical order and values)."""
+    document = version_document(version)
+    try:
+        document = canonical(document)
+    except Exception:  # a draft mid-edit may not validate; show it as it stands
+        pass
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def version_diff(older: ProgramVersion, newer: ProgramVersion) -> str:
+    """A unified diff of two versions' definitions, empty when they say the same."""
+    return "".join(
+        difflib.unified_diff(
+            version_as_yaml(older).splitlines(keepends=True),
+            version_as_yaml(newer).splitlines(keepends=True),
+            fromfile=f"v{older.number}",
+            tofile=f"v{newer.number}",
+            n=2,
+        )
+    )
