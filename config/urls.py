@@ -5,11 +5,13 @@ from rest_framework.permissions import AllowAny
 
 from partners.urls import api_urlpatterns as partner_api
 from partners.urls import portal_urlpatterns as partner_portal
+from programs.urls import api_urlpatterns as program_api
 from tenants import views as tenant_views
 
 # Everything a tenant owns lives under /<tenant_slug>/; TenantMiddleware resolves it.
 api_v1 = [
     *partner_api,
+    *program_api,
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),

@@ -9,14 +9,23 @@ from programs.models import ProgramVersion
 CENT = Decimal("0.01")
 
 
-def annual_fee(version: ProgramVersion, *, tier: str | None = None, track: str | None = None
-               ) -> Decimal:
+def annual_fee(
+    version: ProgramVersion, *, tier: str | None = None, track: str | None = None
+) -> Decimal:
     """The full annual fee for a tier and/or track (0 when the schedule names none)."""
     schedule = version.fees or {}
     for fee in schedule.get("annual", []):
         if fee.get("tier") in (None, tier) and fee.get("track") in (None, track):
             return Decimal(fee["amount"])
     return Decimal("0")
+
+
+def program_year_start(version: ProgramVersion, on: datetime.date) -> datetime.date:
+    """The first day of the program year containing `on` (calendar year if none is set)."""
+    start = (version.term or {}).get("program_year_start") or "01-01"
+    month, day = (int(part) for part in start.split("-"))
+    candidate = datetime.date(on.year, month, day)
+    return candidate if candidate <= on else candidate.replace(year=on.year - 1)
 
 
 def fee_due(
@@ -30,8 +39,9 @@ def fee_due(
     """The fee invoiced on joining, rounded half-up to the cent after pro-ration.
 
     quarters_remaining_including_current: before the cutoff (IPsoft: March 1) the whole
-    year; from it on, the annual fee x (quarters left in the year, counting the joining
-    quarter whole) / 4. A re-join in the same program year is waived when the schedule says so.
+    program year; from it on, the annual fee x (quarters left in the program year,
+    counting the joining quarter whole) / 4. A re-join in the same program year is
+    waived when the schedule says so.
     """
     schedule = version.fees or {}
     if rejoining_same_program_year and schedule.get("rejoin_waiver") == "same_program_year":
@@ -42,8 +52,13 @@ def fee_due(
         cutoff = proration.get("full_year_before")
         if not cutoff:
             raise DefinitionError(str(version), ["fees.proration.full_year_before: missing"])
+        year_start = program_year_start(version, joined_on)
         month, day = (int(part) for part in cutoff.split("-"))
-        if joined_on >= datetime.date(joined_on.year, month, day):
-            joining_quarter = (joined_on.month - 1) // 3 + 1
-            amount = amount * (4 - joining_quarter + 1) / 4
+        cutoff_date = datetime.date(year_start.year, month, day)
+        if cutoff_date < year_start:
+            cutoff_date = cutoff_date.replace(year=year_start.year + 1)
+        if joined_on >= cutoff_date:
+            months_in = (joined_on.year - year_start.year) * 12 + joined_on.month - year_start.month
+            quarters_left = 4 - months_in // 3
+            amount = amount * quarters_left / 4
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -35,78 +35,98 @@ class MetricSpec:
 
 METRICS: dict[str, MetricSpec] = {
     "agreement_accepted": MetricSpec(
-        "Program agreement accepted", Unit.BOOLEAN,
+        "Program agreement accepted",
+        Unit.BOOLEAN,
         "The enrolment's current program agreement version was accepted.",
     ),
     "attestation": MetricSpec(
-        "Attested and verified", Unit.BOOLEAN,
+        "Attested and verified",
+        Unit.BOOLEAN,
         "A manager-verified attestation of `kind` is current in the window "
         "(directory listing, vendor branding on the partner's website, business plan, ...).",
-        params={"kind": str}, required_params=("kind",),
+        params={"kind": str},
+        required_params=("kind",),
     ),
     "activity_count": MetricSpec(
-        "Activities completed", Unit.COUNT,
+        "Activities completed",
+        Unit.COUNT,
         "Verified activities whose kind is any of `kinds` dated in the window.",
-        params={"kinds": list}, required_params=("kinds",),
+        params={"kinds": list},
+        required_params=("kinds",),
     ),
     "certified_resources": MetricSpec(
-        "Certified people", Unit.COUNT,
+        "Certified people",
+        Unit.COUNT,
         "People of the partner holding a `certification` valid at the window's end "
         "(optionally for one of `products`).",
-        params={"certification": str, "products": list}, required_params=("certification",),
+        params={"certification": str, "products": list},
+        required_params=("certification",),
     ),
     "designated_contacts": MetricSpec(
-        "Designated contacts", Unit.COUNT,
+        "Designated contacts",
+        Unit.COUNT,
         "Partner contacts designated in `role` (e.g. the partner's own partner manager).",
-        params={"role": str}, required_params=("role",),
+        params={"role": str},
+        required_params=("role",),
     ),
     "qualified_opportunities": MetricSpec(
-        "Qualified opportunities", Unit.COUNT,
+        "Qualified opportunities",
+        Unit.COUNT,
         "Deal registrations qualified by the vendor in the window.",
         params={"lead_source": str},
     ),
     "conversion_rate": MetricSpec(
-        "Conversion rate", Unit.RATIO,
+        "Conversion rate",
+        Unit.RATIO,
         "Won ÷ qualified among the partner's registrations qualified in the window.",
     ),
     "timely_registration_ratio": MetricSpec(
-        "Timely deal registration", Unit.RATIO,
+        "Timely deal registration",
+        Unit.RATIO,
         "Share of the partner's opportunities in the window that were registered before the "
         "vendor created the opportunity (or within `grace_days`).",
         params={"grace_days": int},
     ),
     "closed_won_opportunities": MetricSpec(
-        "Closed-won opportunities", Unit.COUNT,
+        "Closed-won opportunities",
+        Unit.COUNT,
         "Referred customers who placed a binding order within `months_after_referral` of "
         "the referral, with the order in the window.",
         params={"months_after_referral": int, "lead_source": str},
         required_params=("months_after_referral",),
     ),
     "leads_with_sales_call": MetricSpec(
-        "Leads with a sales call", Unit.COUNT,
+        "Leads with a sales call",
+        Unit.COUNT,
         "Unique registered leads in the window with a call whose kind is any of `call_kinds` "
         "that the partner coordinated and attended.",
-        params={"call_kinds": list, "lead_source": str}, required_params=("call_kinds",),
+        params={"call_kinds": list, "lead_source": str},
+        required_params=("call_kinds",),
     ),
     "completed_initial_orders_unique_clients": MetricSpec(
-        "Completed initial orders from unique clients", Unit.COUNT,
+        "Completed initial orders from unique clients",
+        Unit.COUNT,
         "Distinct referred clients with a completed initial order in the window "
         "(from the partner's own leads when `lead_source` is partner).",
         params={"lead_source": str},
     ),
     "integration_update_lag_days": MetricSpec(
-        "Integration update lag", Unit.DAYS,
+        "Integration update lag",
+        Unit.DAYS,
         "Longest delay, in days, between a vendor release of `release_kind` in the window and "
         "the partner's compatibility update for it (unanswered releases count to the window end).",
         params={"release_kind": str},
     ),
     "support_issues_resolved_within": MetricSpec(
-        "Support issues resolved in time", Unit.RATIO,
+        "Support issues resolved in time",
+        Unit.RATIO,
         "Share of support issues opened in the window resolved within `business_days`.",
-        params={"business_days": int}, required_params=("business_days",),
+        params={"business_days": int},
+        required_params=("business_days",),
     ),
     "negative_feedback_count": MetricSpec(
-        "Negative customer feedback", Unit.COUNT,
+        "Negative customer feedback",
+        Unit.COUNT,
         "Verified negative customer feedback or reviews about the partner in the window.",
     ),
 }

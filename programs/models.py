@@ -50,6 +50,19 @@ def _version_is_published(version_id: int | None) -> bool:
     ).exists()
 
 
+class ProgramVersionQuerySet(TenantScopedQuerySet):
+    def update(self, **kwargs):
+        # Publishing claims drafts with a conditional update; published rows stay as they are.
+        if self.filter(status=VersionStatus.PUBLISHED).exists():
+            raise PublishedVersionError()
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(status=VersionStatus.PUBLISHED).exists():
+            raise PublishedVersionError()
+        return super().delete()
+
+
 class ProgramVersion(TenantOwned):
     """One numbered, effective-dated edition of a program's rules.
 
@@ -83,9 +96,15 @@ class ProgramVersion(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
+
+    objects = TenantScopedManager.from_queryset(ProgramVersionQuerySet)()
 
     class Meta:
         ordering = ["program", "-number"]
@@ -128,6 +147,12 @@ class VersionPartQuerySet(TenantScopedQuerySet):
     def delete(self):
         self._refuse_if_published()
         return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if any(_version_is_published(v) for v in {obj.version_id for obj in objs}):
+            raise PublishedVersionError()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class VersionPart(TenantOwned):

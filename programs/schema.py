@@ -16,6 +16,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -80,32 +82,59 @@ class Requirement(Strict):
     default: bool = False
     source: Source
 
-    @model_validator(mode="after")
-    def metric_fits(self):
-        spec = METRICS.get(self.metric)
-        if spec is None:
-            known = ", ".join(sorted(METRICS))
-            raise ValueError(f"unknown metric {self.metric!r}; known metrics: {known}")
-        if self.comparator not in spec.comparators:
+    @field_validator("metric")
+    @classmethod
+    def metric_is_known(cls, metric: str) -> str:
+        if metric not in METRICS:
             raise ValueError(
-                f"comparator {self.comparator!r} does not fit metric {self.metric!r} "
+                f"unknown metric {metric!r}; known metrics: {', '.join(sorted(METRICS))}"
+            )
+        return metric
+
+    @field_validator("comparator")
+    @classmethod
+    def comparator_fits_metric(cls, comparator: str, info: ValidationInfo) -> str:
+        spec = METRICS.get(info.data.get("metric", ""))
+        if spec is not None and comparator not in spec.comparators:
+            raise ValueError(
+                f"comparator {comparator!r} does not fit metric {info.data['metric']!r} "
                 f"(use one of {', '.join(spec.comparators)})"
             )
-        if self.comparator == "is true" and self.threshold is not None:
+        return comparator
+
+    @field_validator("threshold")
+    @classmethod
+    def threshold_fits_comparator(cls, threshold, info: ValidationInfo):
+        comparator = info.data.get("comparator")
+        if comparator == "is true" and threshold is not None:
             raise ValueError("an `is true` requirement takes no threshold")
-        if self.comparator != "is true" and self.threshold is None:
-            raise ValueError(f"comparator {self.comparator!r} needs a threshold")
-        unknown = set(self.params) - set(spec.params)
+        return threshold
+
+    @field_validator("params")
+    @classmethod
+    def params_fit_metric(cls, params: dict, info: ValidationInfo) -> dict:
+        spec = METRICS.get(info.data.get("metric", ""))
+        if spec is None:
+            return params
+        unknown = set(params) - set(spec.params)
         if unknown:
             raise ValueError(
-                f"metric {self.metric!r} takes no parameter(s) {', '.join(sorted(unknown))}"
+                f"metric {info.data['metric']!r} takes no parameter(s) {', '.join(sorted(unknown))}"
             )
-        missing = [name for name in spec.required_params if name not in self.params]
+        missing = [name for name in spec.required_params if name not in params]
         if missing:
-            raise ValueError(f"metric {self.metric!r} needs parameter(s) {', '.join(missing)}")
-        for name, value in self.params.items():
+            raise ValueError(
+                f"metric {info.data['metric']!r} needs parameter(s) {', '.join(missing)}"
+            )
+        for name, value in params.items():
             if not isinstance(value, spec.params[name]):
                 raise ValueError(f"parameter {name!r} must be a {spec.params[name].__name__}")
+        return params
+
+    @model_validator(mode="after")
+    def threshold_present(self):
+        if self.comparator != "is true" and self.threshold is None:
+            raise ValueError(f"comparator {self.comparator!r} needs a threshold")
         return self
 
 
@@ -275,7 +304,9 @@ class CommissionRule(Strict):
         if self.basis == "monthly_fee_months" and not self.basis_months:
             raise ValueError("basis `monthly_fee_months` needs `basis_months`")
         percentage = self.basis in (
-            "line_amount", "monthly_fee_months", "first_year_net_revenue",
+            "line_amount",
+            "monthly_fee_months",
+            "first_year_net_revenue",
             "discount_on_list_price",
         )
         for tier, rate in self.rates.items():
@@ -357,7 +388,7 @@ class ProgramDefinition(Strict):
     def references_resolve(self):
         errors = _cross_check(self)
         if errors:
-            raise ValueError("; ".join(errors))
+            raise ValueError("\n".join(errors))
         return self
 
 
@@ -425,8 +456,10 @@ def _cross_check(d: ProgramDefinition) -> list[str]:
                 if tier not in tier_keys:
                     errors.append(f"commissions.rules[{i}].rates: unknown tier {tier!r}")
             benefit = rule.financial_benefit
-            if benefit and d.commissions.exclusive_financial_benefits and (
-                benefit not in d.commissions.exclusive_financial_benefits
+            if (
+                benefit
+                and d.commissions.exclusive_financial_benefits
+                and (benefit not in d.commissions.exclusive_financial_benefits)
             ):
                 errors.append(
                     f"commissions.rules[{i}].financial_benefit: {benefit!r} is not listed in "

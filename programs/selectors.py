@@ -1,8 +1,10 @@
+import contextlib
 import datetime
 import difflib
 
 import yaml
 from django.db.models import QuerySet
+from pydantic import ValidationError
 
 from programs.models import Program, ProgramVersion, VersionStatus
 from programs.serialization import canonical, version_document
@@ -33,10 +35,9 @@ def published_versions(program: Program) -> QuerySet[ProgramVersion]:
 def version_as_yaml(version: ProgramVersion) -> str:
     """The version as a definition file would spell it (canonical order and values)."""
     document = version_document(version)
-    try:
+    # a draft mid-edit may not validate; then show it as it stands
+    with contextlib.suppress(ValidationError):
         document = canonical(document)
-    except Exception:  # a draft mid-edit may not validate; show it as it stands
-        pass
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -46,41 +46,82 @@ def create_rows(version: ProgramVersion, definition: ProgramDefinition) -> None:
     tenant = version.tenant
     common = {"tenant": tenant, "version": version}
     Track.objects.bulk_create(
-        Track(**common, position=i, key=t.key, name=t.name, enrolment=t.enrolment,
-              description=t.description, source=t.source)
+        Track(
+            **common,
+            position=i,
+            key=t.key,
+            name=t.name,
+            enrolment=t.enrolment,
+            description=t.description,
+            source=t.source,
+        )
         for i, t in enumerate(definition.tracks.items)
     )
     for i, tier_def in enumerate(definition.tiers):
         tier = Tier.objects.create(
-            **common, position=i, key=tier_def.key, name=tier_def.name, rank=tier_def.rank,
-            entry=tier_def.entry, invite_only=tier_def.invite_only,
-            requires_lower=tier_def.requires_lower, description=tier_def.description,
+            **common,
+            position=i,
+            key=tier_def.key,
+            name=tier_def.name,
+            rank=tier_def.rank,
+            entry=tier_def.entry,
+            invite_only=tier_def.invite_only,
+            requires_lower=tier_def.requires_lower,
+            description=tier_def.description,
             source=tier_def.source,
         )
         Requirement.objects.bulk_create(
             Requirement(
-                **common, tier=tier, position=j, key=r.key, label=r.label, metric=r.metric,
-                comparator=r.comparator, threshold=r.threshold, window_kind=r.window.kind,
-                window_months=r.window.months, tracks=list(r.tracks), params=dict(r.params),
-                is_default=r.default, source=r.source,
+                **common,
+                tier=tier,
+                position=j,
+                key=r.key,
+                label=r.label,
+                metric=r.metric,
+                comparator=r.comparator,
+                threshold=r.threshold,
+                window_kind=r.window.kind,
+                window_months=r.window.months,
+                tracks=list(r.tracks),
+                params=dict(r.params),
+                is_default=r.default,
+                source=r.source,
             )
             for j, r in enumerate(tier_def.requirements)
         )
     Benefit.objects.bulk_create(
-        Benefit(**common, position=i, key=b.key, name=b.name, category=b.category,
-                tiers=list(b.tiers), tracks=list(b.tracks), note=b.note, source=b.source)
+        Benefit(
+            **common,
+            position=i,
+            key=b.key,
+            name=b.name,
+            category=b.category,
+            tiers=list(b.tiers),
+            tracks=list(b.tracks),
+            note=b.note,
+            source=b.source,
+        )
         for i, b in enumerate(definition.benefits)
     )
     rules = definition.commissions.rules if definition.commissions else []
     CommissionRule.objects.bulk_create(
         CommissionRule(
-            **common, position=i, key=r.key, name=r.name, product_category=r.product_category,
-            basis=r.basis, basis_months=r.basis_months,
+            **common,
+            position=i,
+            key=r.key,
+            name=r.name,
+            product_category=r.product_category,
+            basis=r.basis,
+            basis_months=r.basis_months,
             rates={tier: _decimal_text(rate) for tier, rate in r.rates.items()},
-            lead_source=r.lead_source, initial_purchase_only=r.initial_purchase_only,
-            exclude_no_charge=r.exclude_no_charge, conditions=list(r.conditions),
+            lead_source=r.lead_source,
+            initial_purchase_only=r.initial_purchase_only,
+            exclude_no_charge=r.exclude_no_charge,
+            conditions=list(r.conditions),
             min_contract_months=r.min_contract_months,
-            financial_benefit=r.financial_benefit or "", is_default=r.default, source=r.source,
+            financial_benefit=r.financial_benefit or "",
+            is_default=r.default,
+            source=r.source,
         )
         for i, r in enumerate(rules)
     )
@@ -119,23 +160,40 @@ def version_document(version: ProgramVersion) -> dict[str, Any]:
         "tracks": {
             **version.track_policy,
             "items": [
-                {"key": t.key, "name": t.name, "enrolment": t.enrolment,
-                 "description": t.description, "source": t.source}
+                {
+                    "key": t.key,
+                    "name": t.name,
+                    "enrolment": t.enrolment,
+                    "description": t.description,
+                    "source": t.source,
+                }
                 for t in tracks
             ],
         },
         "tiers": [
             {
-                "key": t.key, "name": t.name, "rank": t.rank, "entry": t.entry,
-                "invite_only": t.invite_only, "requires_lower": t.requires_lower,
-                "description": t.description, "source": t.source,
+                "key": t.key,
+                "name": t.name,
+                "rank": t.rank,
+                "entry": t.entry,
+                "invite_only": t.invite_only,
+                "requires_lower": t.requires_lower,
+                "description": t.description,
+                "source": t.source,
                 "requirements": [_requirement(r) for r in requirements if r.tier_id == t.pk],
             }
             for t in tiers
         ],
         "benefits": [
-            {"key": b.key, "name": b.name, "category": b.category, "tiers": b.tiers,
-             "tracks": b.tracks, "note": b.note, "source": b.source}
+            {
+                "key": b.key,
+                "name": b.name,
+                "category": b.category,
+                "tiers": b.tiers,
+                "tracks": b.tracks,
+                "note": b.note,
+                "source": b.source,
+            }
             for b in benefits
         ],
         "term": version.term,
@@ -150,20 +208,33 @@ def version_document(version: ProgramVersion) -> dict[str, Any]:
 
 def _requirement(r: Requirement) -> dict[str, Any]:
     return {
-        "key": r.key, "label": r.label, "metric": r.metric, "comparator": r.comparator,
+        "key": r.key,
+        "label": r.label,
+        "metric": r.metric,
+        "comparator": r.comparator,
         "threshold": _threshold(r.threshold),
         "window": {"kind": r.window_kind, "months": r.window_months},
-        "tracks": r.tracks, "params": r.params, "default": r.is_default, "source": r.source,
+        "tracks": r.tracks,
+        "params": r.params,
+        "default": r.is_default,
+        "source": r.source,
     }
 
 
 def _rule(r: CommissionRule) -> dict[str, Any]:
     return {
-        "key": r.key, "name": r.name, "product_category": r.product_category,
-        "basis": r.basis, "basis_months": r.basis_months, "rates": r.rates,
-        "lead_source": r.lead_source, "initial_purchase_only": r.initial_purchase_only,
-        "exclude_no_charge": r.exclude_no_charge, "conditions": r.conditions,
+        "key": r.key,
+        "name": r.name,
+        "product_category": r.product_category,
+        "basis": r.basis,
+        "basis_months": r.basis_months,
+        "rates": r.rates,
+        "lead_source": r.lead_source,
+        "initial_purchase_only": r.initial_purchase_only,
+        "exclude_no_charge": r.exclude_no_charge,
+        "conditions": r.conditions,
         "min_contract_months": r.min_contract_months,
-        "financial_benefit": r.financial_benefit or None, "default": r.is_default,
+        "financial_benefit": r.financial_benefit or None,
+        "default": r.is_default,
         "source": r.source,
     }

@@ -43,7 +43,8 @@ def parse_definition(text: str, *, where: str) -> ProgramDefinition:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise DefinitionError(where, [f"{at}not valid YAML ({getattr(exc, 'problem', exc)})"])
+        problem = getattr(exc, "problem", exc)
+        raise DefinitionError(where, [f"{at}not valid YAML ({problem})"]) from None
     if not isinstance(document, dict):
         raise DefinitionError(where, ["(top level): expected a mapping of sections"])
     return validate_document(document, where=where)
@@ -76,7 +77,8 @@ def program_definition_load(
         )
     info = definition.program
     program, _ = Program.objects.get_or_create(
-        tenant=tenant, slug=info.slug,
+        tenant=tenant,
+        slug=info.slug,
         defaults={"name": info.name, "currency": info.currency, "time_zone": info.time_zone},
     )
     new_digest = digest_of(definition.model_dump(mode="json"))

@@ -52,7 +52,8 @@ DROP FUNCTION IF EXISTS programs_refuse_published_version();
 
 def _run(apps, schema_editor, sql: str) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(sql)
+        # params=None: the SQL's own % (RAISE ... 'version %') is not a placeholder
+        schema_editor.execute(sql, params=None)
 
 
 def create(apps, schema_editor):

@@ -22,14 +22,16 @@ class Command(BaseCommand):
     help = (
         "Load program definition files (default: programs/definitions/*.yaml). The same file "
         "again changes nothing; a changed file becomes a new draft (or updates the open one). "
-        "A file with any error loads nothing and every problem is listed."
+        "A file with any error loads nothing; every field problem is listed (cross-references "
+        "are checked once the fields are valid)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", type=Path)
         parser.add_argument("--tenant", help="Only load files for this tenant slug.")
         parser.add_argument(
-            "--publish", action="store_true",
+            "--publish",
+            action="store_true",
             help="Publish each new draft at the effective date the file gives.",
         )
 
