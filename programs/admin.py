@@ -41,25 +41,25 @@ POLICY_BLOCKS = {
 }
 
 
+POLICY_FIELDS = (
+    "registration",
+    "track_policy",
+    "term",
+    "fees",
+    "onboarding",
+    "evaluation",
+    "deal_registration",
+    "commission_policy",
+    "obligations",
+)
+
+
 class VersionForm(forms.ModelForm):
     """A draft's own fields; each policy block is checked against its part of the format."""
 
     class Meta:
         model = ProgramVersion
-        fields = (
-            "label",
-            "effective_from",
-            "version_source",
-            "registration",
-            "track_policy",
-            "term",
-            "fees",
-            "onboarding",
-            "evaluation",
-            "deal_registration",
-            "commission_policy",
-            "obligations",
-        )
+        fields = ("label", "effective_from", "version_source", *POLICY_FIELDS)
 
     def clean(self):
         cleaned = super().clean()
@@ -222,17 +222,7 @@ class ProgramVersionAdmin(TenantScopedAdmin):
         (
             "Policies (JSON, checked against the definition format)",
             {
-                "fields": (
-                    "registration",
-                    "track_policy",
-                    "term",
-                    "fees",
-                    "onboarding",
-                    "evaluation",
-                    "deal_registration",
-                    "commission_policy",
-                    "obligations",
-                ),
+                "fields": POLICY_FIELDS,
                 "classes": ["collapse"],
             },
         ),
