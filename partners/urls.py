@@ -1,13 +1,24 @@
+"""All partners URLs, gathered from one module per concept."""
+
 from django.urls import path
 
-from partners import api, views
+from partners.api import firms as firm_api
+from partners.urls_people import api_urlpatterns as people_api
+from partners.urls_people import portal_urlpatterns as people_portal
+from partners.urls_tax import api_urlpatterns as tax_api
+from partners.urls_tax import portal_urlpatterns as tax_portal
+from partners.views import home
 
 portal_urlpatterns = [
-    path("", views.portal_home, name="portal_home"),
+    path("", home.portal_home, name="portal_home"),
+    *people_portal,
+    *tax_portal,
 ]
 
 api_urlpatterns = [
-    path("me/", api.MeApi.as_view(), name="api_me"),
-    path("partner-firms/", api.FirmListApi.as_view(), name="api_firm_list"),
-    path("partner-firms/<int:firm_id>/", api.FirmDetailApi.as_view(), name="api_firm_detail"),
+    path("me/", firm_api.MeApi.as_view(), name="api_me"),
+    path("partner-firms/", firm_api.FirmListApi.as_view(), name="api_firm_list"),
+    path("partner-firms/<int:firm_id>/", firm_api.FirmDetailApi.as_view(), name="api_firm_detail"),
+    *people_api,
+    *tax_api,
 ]

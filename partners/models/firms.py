@@ -27,6 +27,12 @@ class ContactRole(models.TextChoices):
     PARTNER_REP = "partner_rep", "Partner rep"
 
 
+class Designation(models.TextChoices):
+    NONE = "", "—"
+    PARTNER_MANAGER = "partner_manager", "Designated partner manager"
+    DEDICATED_PARTNER_MANAGER = "dedicated_partner_manager", "Dedicated partner manager"
+
+
 class PartnerContact(TenantOwned):
     """A portal user's place in one partner firm of one tenant."""
 
@@ -36,6 +42,12 @@ class PartnerContact(TenantOwned):
     )
     role = models.CharField(
         max_length=20, choices=ContactRole.choices, default=ContactRole.PARTNER_REP
+    )
+    designation = models.CharField(
+        max_length=30,
+        choices=Designation.choices,
+        blank=True,
+        help_text="A role the program counts (IPsoft: the partner's own partner manager).",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from partners.permissions import partner_contact
 from partners.selectors import firm_contacts, firms_visible_to
-from partners.serializers import FirmDetailOutput, FirmOutput, MeOutput
+from partners.api.firm_serializers import FirmDetailOutput, FirmOutput, MeOutput
 from tenants.api_permissions import IsTenantMember
 from tenants.models import ApiKey
 

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from partners.models import ContactRole, PartnerContact, PartnerFirm
-from partners.services import contact_invite
+from partners.services.contacts import contact_invite
 from tenants.admin_base import TenantScopedAdmin, TenantTabularInline
 
 

@@ -1,0 +1,65 @@
+"""Partner firms and everything about their life in a vendor's programs.
+
+Split by concept: firms and contacts, applications and enrolments, people and
+certifications, activities and attestations, tax documents and payout details.
+"""
+
+from partners.models.activities import (
+    Activity,
+    ActivityKind,
+    Attestation,
+    AttestationKind,
+    CustomerFeedback,
+    IntegrationUpdate,
+    ReviewStatus,
+    SupportIssue,
+    VendorRelease,
+)
+from partners.models.enrolment import (
+    AgreementAcceptance,
+    Application,
+    ApplicationStatus,
+    ContactRequest,
+    Enrolment,
+    EnrolmentStatus,
+    FeeInvoice,
+    InvoiceStatus,
+    Notice,
+    TerminationTask,
+)
+from partners.models.firms import ContactRole, Designation, PartnerContact, PartnerFirm
+from partners.models.people import Certification, CertificationKind, Resource
+from partners.models.tax import PayoutProfile, TaxDocument, TaxDocumentKind, TaxDocumentStatus
+
+__all__ = [
+    "Activity",
+    "ActivityKind",
+    "AgreementAcceptance",
+    "Application",
+    "ApplicationStatus",
+    "Attestation",
+    "AttestationKind",
+    "Certification",
+    "CertificationKind",
+    "ContactRequest",
+    "ContactRole",
+    "CustomerFeedback",
+    "Designation",
+    "Enrolment",
+    "EnrolmentStatus",
+    "FeeInvoice",
+    "IntegrationUpdate",
+    "InvoiceStatus",
+    "Notice",
+    "PartnerContact",
+    "PartnerFirm",
+    "PayoutProfile",
+    "Resource",
+    "ReviewStatus",
+    "SupportIssue",
+    "TaxDocument",
+    "TaxDocumentKind",
+    "TaxDocumentStatus",
+    "TerminationTask",
+    "VendorRelease",
+]

@@ -1,0 +1,1 @@
+"""Portal pages of the partners app, one module per concept."""
