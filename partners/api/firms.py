@@ -4,9 +4,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from partners.api.firm_serializers import FirmDetailOutput, FirmOutput, MeOutput
 from partners.permissions import partner_contact
 from partners.selectors import firm_contacts, firms_visible_to
-from partners.api.firm_serializers import FirmDetailOutput, FirmOutput, MeOutput
 from tenants.api_permissions import IsTenantMember
 from tenants.models import ApiKey
 
