@@ -114,6 +114,12 @@ CELERY_TIMEZONE = "UTC"
 # The whole calendar in one reviewed place; each entry names a registered task
 # (tests/test_beat_schedule.py checks it).
 CELERY_BEAT_SCHEDULE = {
+    # renewals, notices taking effect, onboarding deadlines (per tenant, idempotent)
+    "enrolments-daily": {
+        "task": "tenants.tasks.run_for_every_tenant",
+        "schedule": 60 * 60,
+        "args": ["partners.tasks.enrolments_daily"],
+    },
     "purge-expired-sessions": {
         "task": "tenants.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,

@@ -5,6 +5,7 @@ from rest_framework.permissions import AllowAny
 
 from partners.urls import api_urlpatterns as partner_api
 from partners.urls import portal_urlpatterns as partner_portal
+from partners.views import directory as partner_directory
 from programs.urls import api_urlpatterns as program_api
 from tenants import views as tenant_views
 
@@ -33,5 +34,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("<slug:tenant_slug>/portal/", include(partner_portal)),
+    path("<slug:tenant_slug>/directory/", partner_directory.directory, name="directory"),
     path("<slug:tenant_slug>/api/v1/", include(api_v1)),
 ]

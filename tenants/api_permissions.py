@@ -58,3 +58,10 @@ class IsTenantMember(TenantPermission):
             or is_tenant_staff(request)
             or any(check(request) for check in _member_checks)
         )
+
+
+class IsSignedIn(TenantPermission):
+    """Any signed-in person (e.g. someone applying to become a partner)."""
+
+    def allows(self, request) -> bool:
+        return bool(request.user and request.user.is_authenticated)

@@ -81,3 +81,19 @@ def scoped_tenant() -> "Tenant | None":
     """Return the active tenant, or None when no single tenant is in scope."""
     scope = _active.get()
     return None if scope is None or scope is ALL_TENANTS else scope
+
+
+def on_commit_in_scope(func) -> None:
+    """transaction.on_commit, with the caller's scope reopened when `func` runs."""
+    from django.db import transaction
+
+    scope = _active.get()
+
+    def run() -> None:
+        token = _active.set(scope)
+        try:
+            func()
+        finally:
+            _active.reset(token)
+
+    transaction.on_commit(run)

@@ -1,13 +1,16 @@
 """Tenant-aware Celery tasks: they take a tenant id, never an object, and run in its scope."""
 
+import datetime
 import functools
 import logging
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 
 from tenants.models import Tenant, TenantOwned
 from tenants.scope import no_scope, tenant_scope
@@ -47,6 +50,22 @@ def tenant_row_counts(tenant: Tenant) -> dict[str, int]:
         for model in apps.get_models()
         if issubclass(model, TenantOwned)
     }
+
+
+def tenant_today(tenant: Tenant) -> datetime.date:
+    """Today's date in the tenant's time zone (a day's jobs follow the vendor's calendar)."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
+
+
+@shared_task
+def run_for_every_tenant(task_name: str) -> int:
+    """Beat's fan-out: enqueue `task_name(tenant_id)` once per active tenant."""
+    task = current_app.tasks[task_name]
+    with no_scope():
+        tenant_ids = list(Tenant.objects.filter(is_active=True).values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        task.delay(tenant_id)
+    return len(tenant_ids)
 
 
 @shared_task

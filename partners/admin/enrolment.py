@@ -1,1 +1,420 @@
-"""Console pages: enrolment."""
+"""Console: the review queue, enrolments, notices, fee invoices and contact requests."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from unfold.decorators import action
+
+from partners.models import (
+    AgreementAcceptance,
+    Application,
+    ContactRequest,
+    Enrolment,
+    FeeInvoice,
+    Notice,
+    TerminationTask,
+)
+from partners.services.applications import application_approve, application_reject
+from partners.services.enrolments import (
+    enrolment_confirm_minimum_met,
+    fee_invoice_mark_paid,
+    notice_record,
+)
+from tenants.admin_base import ALL_STAFF, TenantScopedAdmin, TenantTabularInline
+from tenants.errors import ApplicationError
+from tenants.models import StaffMembership, StaffRole
+from tenants.templatetags.money import minor_units
+
+FINANCE = (StaffRole.FINANCE, StaffRole.ADMIN)
+
+
+class AcceptanceInline(TenantTabularInline):
+    model = AgreementAcceptance
+    fields = ("user", "program_version", "accepted_at", "ip_address", "user_agent")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), help_text="The applicant reads this."
+    )
+
+
+@admin.register(Application)
+class ApplicationAdmin(TenantScopedAdmin):
+    list_display = ("firm_name", "program", "country", "tracks", "status", "submitted_at")
+    list_filter = ("status", "program", "country")
+    search_fields = ("firm_name", "applicant__email", "website")
+    readonly_fields = (
+        "program",
+        "program_version",
+        "applicant",
+        "firm",
+        "firm_name",
+        "website",
+        "country",
+        "territories",
+        "tracks",
+        "directory_consent",
+        "message",
+        "status",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "rejection_reason",
+    )
+    inlines = [AcceptanceInline]
+    actions_detail = ["approve", "reject"]
+
+    def has_add_permission(self, request, *args):
+        return False  # applications come from the portal
+
+    def has_approve_permission(self, request, object_id=None) -> bool:
+        return super().has_change_permission(request)
+
+    has_reject_permission = has_approve_permission
+
+    def _application(self, request, object_id) -> Application:
+        return get_object_or_404(self.get_queryset(request), pk=object_id)
+
+    def _back(self, application) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse("admin:partners_application_change", args=[application.pk])
+        )
+
+    @action(description="Approve", url_path="approve", permissions=["approve"], icon="check")
+    def approve(self, request, object_id):
+        application = self._application(request, object_id)
+        if request.method != "POST":
+            return TemplateResponse(
+                request,
+                "admin/partners/confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": f"Approve {application.firm_name}?",
+                    "text": f"{application.firm_name} becomes a partner in {application.program}: "
+                    "the firm, its partner admin and the enrolment are created, and the applicant "
+                    "is e-mailed.",
+                    "button": "Approve",
+                },
+            )
+        try:
+            enrolment = application_approve(
+                tenant=application.tenant, application=application, user=request.user
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return self._back(application)
+        messages.success(request, f"Approved: {enrolment}. The applicant has been e-mailed.")
+        return HttpResponseRedirect(reverse("admin:partners_enrolment_change", args=[enrolment.pk]))
+
+    @action(description="Reject", url_path="reject", permissions=["reject"], icon="close")
+    def reject(self, request, object_id):
+        application = self._application(request, object_id)
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                application_reject(
+                    tenant=application.tenant,
+                    application=application,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Rejected {application.firm_name}; e-mailed.")
+            return self._back(application)
+        return TemplateResponse(
+            request,
+            "admin/partners/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Reject {application.firm_name}",
+                "form": form,
+                "button": "Reject",
+            },
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("program")
+
+
+class NoticeInline(TenantTabularInline):
+    model = Notice
+    fields = ("kind", "given_by", "given_on", "effective_on", "reason", "applied_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TaskInline(TenantTabularInline):
+    model = TerminationTask
+    fields = ("description", "done_at", "done_by")
+    readonly_fields = ("description", "done_by")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class InvoiceInline(TenantTabularInline):
+    model = FeeInvoice
+    fields = ("description", "amount", "status", "issued_on", "paid_on")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Amount")
+    def amount(self, invoice):
+        return minor_units(invoice.amount_minor, invoice.currency)
+
+
+class NoticeForm(forms.Form):
+    kind = forms.ChoiceField(choices=Notice.Kind.choices)
+    given_by = forms.ChoiceField(choices=Notice.GivenBy.choices)
+    given_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(TenantScopedAdmin):
+    list_display = ("firm", "program", "status", "tier_key", "term_end", "partner_manager")
+    list_filter = ("status", "program", "good_standing", "tier_key")
+    search_fields = ("firm__name",)
+    list_select_related = ("firm", "program", "partner_manager")
+    fields = (
+        "firm",
+        "program",
+        "tracks",
+        "territories",
+        "status",
+        "good_standing",
+        "tier_key",
+        "tier_since",
+        "partner_manager",
+        "directory_consent",
+        "financial_benefit",
+        "term_start",
+        "term_end",
+        "auto_renew",
+        "onboarding_deadline",
+        "ended_on",
+        "end_reason",
+        "approved_at",
+        "approved_by",
+    )
+    readonly_fields = (
+        "firm",
+        "program",
+        "status",
+        "tier_key",
+        "tier_since",
+        "term_start",
+        "term_end",
+        "onboarding_deadline",
+        "ended_on",
+        "end_reason",
+        "approved_at",
+        "approved_by",
+        "financial_benefit",
+        "directory_consent",
+    )
+    inlines = [InvoiceInline, NoticeInline, TaskInline]
+    actions_detail = ["confirm_minimum", "record_notice"]
+
+    def has_add_permission(self, request, *args):
+        return False  # enrolments come from approved applications
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "partner_manager":
+            # only this vendor's staff (the membership query is tenant-scoped)
+            kwargs["queryset"] = get_user_model().objects.filter(
+                pk__in=StaffMembership.objects.values("user_id")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_confirm_minimum_permission(self, request, object_id=None) -> bool:
+        return super().has_change_permission(request)
+
+    has_record_notice_permission = has_confirm_minimum_permission
+
+    def _enrolment(self, request, object_id) -> Enrolment:
+        return get_object_or_404(self.get_queryset(request), pk=object_id)
+
+    def _back(self, enrolment) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:partners_enrolment_change", args=[enrolment.pk]))
+
+    @action(
+        description="Confirm minimum criteria met",
+        url_path="confirm-minimum",
+        permissions=["confirm_minimum"],
+        icon="verified",
+    )
+    def confirm_minimum(self, request, object_id):
+        enrolment = self._enrolment(request, object_id)
+        if request.method != "POST":
+            return TemplateResponse(
+                request,
+                "admin/partners/confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": f"Confirm {enrolment.firm} meets the minimum criteria?",
+                    "text": "Onboarding ends and the partner becomes active in the tier that "
+                    "holds the program's minimum criteria.",
+                    "button": "Confirm",
+                },
+            )
+        try:
+            enrolment_confirm_minimum_met(
+                tenant=enrolment.tenant, enrolment=enrolment, user=request.user
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{enrolment.firm} is now active.")
+        return self._back(enrolment)
+
+    @action(
+        description="Record a written notice",
+        url_path="notice",
+        permissions=["record_notice"],
+        icon="mail",
+    )
+    def record_notice(self, request, object_id):
+        enrolment = self._enrolment(request, object_id)
+        form = NoticeForm(request.POST or None, initial={"given_on": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                notice = notice_record(
+                    tenant=enrolment.tenant,
+                    enrolment=enrolment,
+                    user=request.user,
+                    **form.cleaned_data,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"{notice.get_kind_display()} notice recorded; it takes effect on "
+                    f"{notice.effective_on:%Y-%m-%d}.",
+                )
+                return self._back(enrolment)
+        return TemplateResponse(
+            request,
+            "admin/partners/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Written notice for {enrolment}",
+                "form": form,
+                "button": "Record notice",
+            },
+        )
+
+
+class PaidForm(forms.Form):
+    paid_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@admin.register(FeeInvoice)
+class FeeInvoiceAdmin(TenantScopedAdmin):
+    view_roles = ALL_STAFF
+    edit_roles = FINANCE
+    list_display = ("enrolment", "description", "amount", "status", "issued_on", "paid_on")
+    list_filter = ("status", "currency")
+    search_fields = ("enrolment__firm__name", "description")
+    readonly_fields = (
+        "enrolment",
+        "program_version",
+        "description",
+        "amount",
+        "currency",
+        "issued_on",
+        "status",
+        "paid_on",
+        "recorded_by",
+    )
+    exclude = ("amount_minor",)
+    actions_detail = ["mark_paid"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Amount")
+    def amount(self, invoice):
+        return minor_units(invoice.amount_minor, invoice.currency)
+
+    def has_mark_paid_permission(self, request, object_id=None) -> bool:
+        return super().has_change_permission(request)
+
+    @action(
+        description="Record payment", url_path="paid", permissions=["mark_paid"], icon="payments"
+    )
+    def mark_paid(self, request, object_id):
+        invoice = get_object_or_404(self.get_queryset(request), pk=object_id)
+        form = PaidForm(request.POST or None, initial={"paid_on": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                fee_invoice_mark_paid(
+                    tenant=invoice.tenant,
+                    invoice=invoice,
+                    user=request.user,
+                    paid_on=form.cleaned_data["paid_on"],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Payment recorded.")
+                return HttpResponseRedirect(
+                    reverse("admin:partners_feeinvoice_change", args=[invoice.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/partners/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Record payment of {invoice}",
+                "form": form,
+                "button": "Record payment",
+            },
+        )
+
+
+@admin.register(ContactRequest)
+class ContactRequestAdmin(TenantScopedAdmin):
+    list_display = ("firm_name", "track", "user", "created_at", "handled_at")
+    list_filter = ("track",)
+    readonly_fields = ("program", "track", "user", "firm_name", "message", "created_at")
+
+    def has_add_permission(self, request, *args):
+        return False

@@ -6,7 +6,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from partners.models import ContactRole, PartnerContact, PartnerFirm
+from partners.models import Application, ContactRole, Enrolment, PartnerContact, PartnerFirm
+from partners.services.applications import application_approve, application_submit
+from programs.models import Program
 from tenants.models import StaffMembership, StaffRole, Tenant
 from tenants.scope import tenant_scope
 
@@ -59,6 +61,52 @@ def _user(email: str, password: str, *, superuser: bool = False):
     return user
 
 
+# Tracks each demo firm applies for, per program (first firm, second firm).
+DEMO_TRACKS = {
+    "entimo": ([], []),
+    "simpro": (["service-providers", "technology"], ["referral"]),
+    "ipsoft": (["implementation"], ["alliance"]),
+    "cimcloud": ([], []),
+}
+
+
+def _enrol_demo_firms(tenant: Tenant, password: str) -> list[tuple[str, object]]:
+    """Enrol the demo firms through the real application flow, and leave one applicant waiting."""
+    program = Program.objects.get(tenant=tenant)
+    manager = StaffMembership.objects.get(tenant=tenant, role=StaffRole.MANAGER).user
+    for tracks, firm in zip(DEMO_TRACKS[tenant.slug], PartnerFirm.objects.order_by("pk")[:2]):
+        if Enrolment.objects.filter(firm=firm, program=program).exists():
+            continue
+        admin = PartnerContact.objects.get(firm=firm, role=ContactRole.PARTNER_ADMIN).user
+        application = application_submit(
+            tenant=tenant,
+            program=program,
+            user=admin,
+            firm_name=firm.name,
+            country=firm.country,
+            territories=[firm.country],
+            tracks=tracks,
+            directory_consent=True,
+            accept_agreement=True,
+            ip_address="127.0.0.1",
+        )
+        application_approve(tenant=tenant, application=application, user=manager)
+    applicant = _user(f"applicant@{tenant.slug}.demo", password)
+    if not Application.objects.filter(applicant=applicant).exists():
+        application_submit(
+            tenant=tenant,
+            program=program,
+            user=applicant,
+            firm_name=f"Newcomer Solutions ({tenant.name})",
+            country="US",
+            territories=["US"],
+            tracks=DEMO_TRACKS[tenant.slug][1],
+            accept_agreement=True,
+            ip_address="127.0.0.1",
+        )
+    return [(f"{tenant.name} applicant (application under review)", applicant)]
+
+
 class Command(BaseCommand):
     help = "Create (or refresh) the demo tenants, staff and partner firms; safe to run again."
 
@@ -98,6 +146,10 @@ class Command(BaseCommand):
                         logins.append((f"{name} partner {local} — {firm_name}", user))
         # Programs: the four definition files, v1 published at each file's effective date.
         call_command("load_programs", publish=True, stdout=self.stdout, stderr=self.stderr)
+        for slug, *_ in DEMO_TENANTS:
+            tenant = Tenant.objects.get(slug=slug)
+            with tenant_scope(tenant):
+                logins += _enrol_demo_firms(tenant, password)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))
         self.stdout.write(f"Password for every demo user created here: {password}")
         for label, user in logins:

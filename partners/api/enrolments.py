@@ -1,0 +1,132 @@
+"""API: apply to a program, and read enrolments with term, tier, benefits and deadlines."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from partners.models import Application, ContactRequest, Enrolment
+from partners.permissions import partner_contact
+from partners.selectors.enrolments import portal_overview
+from partners.services.applications import application_submit
+from programs.selectors import programs_of
+from tenants.api_permissions import IsSignedIn, IsTenantMember
+
+
+class ApplicationInput(serializers.Serializer):
+    program = serializers.SlugField()
+    firm_name = serializers.CharField(max_length=200)
+    website = serializers.URLField(required=False, allow_blank=True, default="")
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$", error_messages={"invalid": "Use the two-letter ISO code, e.g. US."}
+    )
+    territories = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Za-z]{2}$"), required=False, default=list
+    )
+    tracks = serializers.ListField(child=serializers.SlugField(), required=False, default=list)
+    directory_consent = serializers.BooleanField(required=False, default=False)
+    accept_agreement = serializers.BooleanField()
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ApplicationOutput(serializers.ModelSerializer):
+    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    agreement_version = serializers.IntegerField(source="program_version.number")
+
+    class Meta:
+        model = Application
+        fields = (
+            "id",
+            "program",
+            "agreement_version",
+            "firm_name",
+            "country",
+            "territories",
+            "tracks",
+            "directory_consent",
+            "status",
+            "submitted_at",
+            "rejection_reason",
+        )
+
+
+class ApplicationApi(APIView):
+    """Signed-in people apply (session auth); partners see their own applications."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(responses=ApplicationOutput(many=True))
+    def get(self, request):
+        mine = Application.objects.filter(applicant=request.user).select_related(
+            "program", "program_version"
+        )
+        return Response(ApplicationOutput(mine, many=True).data)
+
+    @extend_schema(request=ApplicationInput, responses={201: ApplicationOutput})
+    def post(self, request):
+        data = ApplicationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        program = get_object_or_404(programs_of(tenant=request.tenant), slug=fields.pop("program"))
+        result = application_submit(
+            tenant=request.tenant,
+            program=program,
+            user=request.user,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            user_agent=request.headers.get("User-Agent", ""),
+            **fields,
+        )
+        if isinstance(result, ContactRequest):
+            return Response(
+                {"contact_request": result.pk, "detail": "The vendor will contact you."},
+                status=status.HTTP_202_ACCEPTED,
+            )
+        return Response(ApplicationOutput(result).data, status=status.HTTP_201_CREATED)
+
+
+class EnrolmentOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="enrolment.pk")
+    firm = serializers.CharField(source="enrolment.firm.name")
+    program = serializers.CharField(source="enrolment.program.slug")
+    status = serializers.CharField(source="enrolment.status")
+    good_standing = serializers.BooleanField(source="enrolment.good_standing")
+    tier = serializers.CharField(source="enrolment.tier_key")
+    tier_name = serializers.CharField(source="tier.name", default=None)
+    tier_since = serializers.DateField(source="enrolment.tier_since")
+    tracks = serializers.ListField(source="enrolment.tracks")
+    territories = serializers.ListField(source="enrolment.territories")
+    term_start = serializers.DateField(source="enrolment.term_start")
+    term_end = serializers.DateField(source="enrolment.term_end")
+    auto_renew = serializers.BooleanField(source="enrolment.auto_renew")
+    onboarding_deadline = serializers.DateField(source="enrolment.onboarding_deadline")
+    benefits = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+
+    def get_benefits(self, overview) -> list[str]:
+        return [b.name for b in overview.benefits]
+
+    def get_deadlines(self, overview) -> list[dict]:
+        return [{"date": day, "what": label} for day, label in overview.deadlines]
+
+
+class EnrolmentListApi(APIView):
+    """A partner's own enrolments; staff and API keys see every firm's."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(responses=EnrolmentOutput(many=True))
+    def get(self, request):
+        contact = partner_contact(request)
+        today = timezone.localdate()
+        if contact is not None:
+            overviews = portal_overview(firm=contact.firm, today=today)
+        else:
+            firms = {e.firm for e in Enrolment.objects.select_related("firm")}
+            overviews = [
+                o
+                for firm in sorted(firms, key=lambda f: f.name)
+                for o in portal_overview(firm=firm, today=today)
+            ]
+        return Response(EnrolmentOutput(overviews, many=True).data)

@@ -1,0 +1,85 @@
+"""Portal forms of the partner lifecycle."""
+
+import re
+
+from django import forms
+
+from programs.models import ProgramVersion, Track
+
+COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+class ApplicationForm(forms.Form):
+    firm_name = forms.CharField(label="Firm name", max_length=200)
+    website = forms.URLField(label="Website", required=False, assume_scheme="https")
+    country = forms.CharField(
+        label="Country", max_length=60, help_text="Two-letter ISO code, e.g. US, DE, AU."
+    )
+    territories = forms.CharField(
+        label="Territories",
+        required=False,
+        help_text="Where you sell: two-letter country codes separated by commas (US, CA).",
+    )
+    tracks = forms.MultipleChoiceField(label="Tracks", required=False)
+    directory_consent = forms.BooleanField(
+        label="List our firm and tier in the vendor's public partner directory", required=False
+    )
+    message = forms.CharField(
+        label="Anything the vendor should know",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    accept_agreement = forms.BooleanField(
+        label="I accept the program agreement shown above on behalf of my firm",
+        required=True,
+        error_messages={"required": "You must accept the program agreement to apply."},
+    )
+
+    def __init__(self, *args, version: ProgramVersion, **kwargs):
+        super().__init__(*args, **kwargs)
+        policy = version.track_policy
+        tracks = Track.objects.filter(version=version).order_by("position")
+        self.fields["tracks"].choices = [
+            (t.key, t.name + (" — we will contact you" if t.enrolment == "contact_request" else ""))
+            for t in tracks
+        ]
+        if policy["selection"] == "none":
+            del self.fields["tracks"]
+        elif policy["selection"] == "one":
+            self.fields["tracks"] = forms.ChoiceField(
+                label="Classification",
+                choices=self.fields["tracks"].choices,
+                widget=forms.RadioSelect,
+            )
+        else:
+            choices = self.fields["tracks"].choices
+            self.fields["tracks"] = forms.MultipleChoiceField(
+                label="Modules (choose one or more)",
+                choices=choices,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        if version.registration.get("directory_consent") == "implied_by_registration":
+            self.fields["directory_consent"].disabled = True
+            self.fields["directory_consent"].initial = True
+            self.fields[
+                "directory_consent"
+            ].help_text = (
+                "By registering you agree that your firm's name and tier may be published."
+            )
+
+    def clean_country(self) -> str:
+        value = self.cleaned_data["country"].strip()
+        if not COUNTRY.match(value):
+            raise forms.ValidationError("Use the two-letter ISO code, e.g. US.")
+        return value.upper()
+
+    def clean_territories(self) -> list[str]:
+        codes = [c.strip() for c in self.cleaned_data["territories"].split(",") if c.strip()]
+        bad = [c for c in codes if not COUNTRY.match(c)]
+        if bad:
+            raise forms.ValidationError(f"Not a two-letter country code: {', '.join(bad)}.")
+        return [c.upper() for c in codes]
+
+    def clean_tracks(self) -> list[str]:
+        value = self.cleaned_data.get("tracks")
+        return [value] if isinstance(value, str) else list(value or [])

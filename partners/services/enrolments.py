@@ -1,0 +1,307 @@
+"""An enrolment's life: creation with its term and fee, onboarding, notices, renewal, end."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from partners import terms
+from partners.models import (
+    Application,
+    Enrolment,
+    EnrolmentStatus,
+    FeeInvoice,
+    InvoiceStatus,
+    Notice,
+    PartnerContact,
+    PartnerFirm,
+    TerminationTask,
+)
+from partners.models.enrolment import ENDED_STATUSES
+from partners.notifications import send_partner_email
+from programs.fees import fee_due, program_year_start
+from programs.models import ProgramVersion, Requirement, Tier
+from programs.selectors import version_in_force
+from tenants.errors import ApplicationError, Conflict
+from tenants.models import Tenant
+from tenants.scope import on_commit_in_scope
+
+
+def _entry_tier(version: ProgramVersion) -> Tier:
+    return Tier.objects.get(version=version, entry=True)
+
+
+def _rejoining_same_program_year(firm: PartnerFirm, version: ProgramVersion, today) -> bool:
+    year_start = program_year_start(version, today)
+    return Enrolment.objects.filter(
+        firm=firm, program=version.program, status__in=ENDED_STATUSES, ended_on__gte=year_start
+    ).exists()
+
+
+def _firm_admin_emails(firm: PartnerFirm) -> list[str]:
+    return list(
+        PartnerContact.objects.filter(firm=firm, is_active=True, role="partner_admin").values_list(
+            "user__email", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def enrolment_create(
+    *,
+    tenant: Tenant,
+    firm: PartnerFirm,
+    application: Application,
+    user: AbstractBaseUser,
+    today: datetime.date,
+) -> Enrolment:
+    """The enrolment an approval creates: entry tier, first term, fee invoice, onboarding."""
+    version = version_in_force(application.program, today)
+    if version is None:
+        raise ApplicationError(f"{application.program} has no version in force on {today}.")
+    term_start, term_end = terms.first_term(version.term, today)
+    onboarding = version.onboarding
+    enrolment = Enrolment(
+        tenant=tenant,
+        firm=firm,
+        program=application.program,
+        application=application,
+        tracks=application.tracks,
+        territories=application.territories,
+        status=EnrolmentStatus.ONBOARDING if onboarding else EnrolmentStatus.ACTIVE,
+        tier_key=_entry_tier(version).key,
+        tier_since=today,
+        directory_consent=application.directory_consent,
+        approved_at=timezone.now(),
+        approved_by=user,
+        term_start=term_start,
+        term_end=term_end,
+        auto_renew=version.term["auto_renew"],
+    )
+    enrolment.full_clean(exclude=["application"])
+    enrolment.save()
+    invoice = _fee_invoice_create(enrolment=enrolment, version=version, today=today)
+    if onboarding and (
+        onboarding["clock_starts"] == "approval"
+        or invoice is None
+        or invoice.status != InvoiceStatus.UNPAID
+    ):
+        enrolment.onboarding_deadline = terms.add_months(
+            today, onboarding["months_to_meet_minimum"]
+        )
+        enrolment.save(update_fields=["onboarding_deadline"])
+    return enrolment
+
+
+def _fee_invoice_create(
+    *, enrolment: Enrolment, version: ProgramVersion, today: datetime.date
+) -> FeeInvoice | None:
+    if not version.fees or not version.fees.get("annual"):
+        return None
+    track = enrolment.tracks[0] if len(enrolment.tracks) == 1 else None
+    waived = _rejoining_same_program_year(enrolment.firm, version, today)
+    amount = fee_due(
+        version,
+        joined_on=today,
+        tier=enrolment.tier_key,
+        track=track,
+        rejoining_same_program_year=waived,
+    )
+    invoice = FeeInvoice.objects.create(
+        tenant=enrolment.tenant,
+        enrolment=enrolment,
+        program_version=version,
+        description=f"{version.program.name} program fee, program year starting "
+        f"{program_year_start(version, today):%Y-%m-%d}"
+        + (" (waived: re-joining in the same program year)" if waived else ""),
+        amount_minor=int((amount * 100).to_integral_value()),
+        currency=version.program.currency,
+        issued_on=today,
+        status=InvoiceStatus.WAIVED if amount == Decimal(0) else InvoiceStatus.UNPAID,
+    )
+    return invoice
+
+
+@transaction.atomic
+def fee_invoice_mark_paid(
+    *, tenant: Tenant, invoice: FeeInvoice, paid_on: datetime.date, user: AbstractBaseUser
+) -> FeeInvoice:
+    """Finance records payment; an onboarding clock waiting for it starts now."""
+    if invoice.status != InvoiceStatus.UNPAID:
+        raise Conflict(f"This invoice is already {invoice.get_status_display().lower()}.")
+    if paid_on > timezone.localdate():
+        raise ApplicationError(
+            "A payment date cannot be in the future.", fields={"paid_on": ["In the future."]}
+        )
+    invoice.status, invoice.paid_on, invoice.recorded_by = InvoiceStatus.PAID, paid_on, user
+    invoice.save(update_fields=["status", "paid_on", "recorded_by"])
+    enrolment = invoice.enrolment
+    onboarding = invoice.program_version.onboarding
+    if (
+        enrolment.status == EnrolmentStatus.ONBOARDING
+        and onboarding
+        and enrolment.onboarding_deadline is None
+    ):
+        enrolment.onboarding_deadline = terms.add_months(
+            max(paid_on, enrolment.approved_at.date()), onboarding["months_to_meet_minimum"]
+        )
+        enrolment.save(update_fields=["onboarding_deadline"])
+    return invoice
+
+
+@transaction.atomic
+def enrolment_confirm_minimum_met(
+    *,
+    tenant: Tenant,
+    enrolment: Enrolment,
+    user: AbstractBaseUser,
+    today: datetime.date | None = None,
+) -> Enrolment:
+    """A manager confirms the minimum criteria are met: onboarding ends, the partner is active
+    in the tier holding those criteria (IPsoft: Registered Partner)."""
+    today = today or timezone.localdate()
+    if enrolment.status != EnrolmentStatus.ONBOARDING:
+        raise Conflict("Only an onboarding enrolment can be confirmed.")
+    version = version_in_force(enrolment.program, today)
+    keys = (version.onboarding or {}).get("minimum_requirements", [])
+    tier = (
+        Tier.objects.filter(
+            requirements__in=Requirement.objects.filter(version=version, key__in=keys)
+        )
+        .order_by("-rank")
+        .first()
+    )
+    enrolment.status = EnrolmentStatus.ACTIVE
+    enrolment.onboarding_deadline = None
+    if tier is not None and tier.key != enrolment.tier_key:
+        enrolment.tier_key, enrolment.tier_since = tier.key, today
+    enrolment.save()
+    return enrolment
+
+
+def _end(enrolment: Enrolment, *, status: str, on: datetime.date, reason: str) -> None:
+    enrolment.status, enrolment.ended_on, enrolment.end_reason = status, on, reason
+    enrolment.save(update_fields=["status", "ended_on", "end_reason"])
+    version = version_in_force(enrolment.program, on)
+    for effect in version.term.get("termination_effects", []) if version else []:
+        TerminationTask.objects.create(
+            tenant=enrolment.tenant, enrolment=enrolment, description=effect
+        )
+
+
+@transaction.atomic
+def notice_record(
+    *,
+    tenant: Tenant,
+    enrolment: Enrolment,
+    kind: str,
+    given_by: str,
+    given_on: datetime.date,
+    user: AbstractBaseUser,
+    reason: str = "",
+) -> Notice:
+    """Record a written notice; it takes effect per the program's notice rules."""
+    if not enrolment.is_live:
+        raise Conflict("This enrolment has already ended.")
+    if given_on > timezone.localdate():
+        raise ApplicationError(
+            "A notice cannot be dated in the future.", fields={"given_on": ["In the future."]}
+        )
+    version = version_in_force(enrolment.program, given_on) or version_in_force(
+        enrolment.program, enrolment.term_start
+    )
+    if kind == Notice.Kind.NON_RENEWAL:
+        effective_on = terms.non_renewal_effective_on(
+            version.term, given_on=given_on, term_end=enrolment.term_end
+        )
+    else:
+        effective_on = given_on
+    notice = Notice(
+        tenant=tenant,
+        enrolment=enrolment,
+        kind=kind,
+        given_by=given_by,
+        given_on=given_on,
+        effective_on=effective_on,
+        reason=reason.strip(),
+        recorded_by=user,
+    )
+    notice.full_clean()
+    notice.save()
+    if kind == Notice.Kind.TERMINATION and effective_on <= timezone.localdate():
+        _end(
+            enrolment,
+            status=EnrolmentStatus.TERMINATED,
+            on=effective_on,
+            reason=f"Terminated by {given_by} notice of {given_on:%Y-%m-%d}",
+        )
+        notice.applied_at = timezone.now()
+        notice.save(update_fields=["applied_at"])
+    return notice
+
+
+@transaction.atomic
+def enrolments_renew(*, tenant: Tenant, today: datetime.date) -> dict[str, int]:
+    """End or renew every live enrolment whose term ended before `today` (catches up)."""
+    renewed = ended = 0
+    due = (
+        Enrolment.objects.select_for_update()
+        .filter(term_end__lt=today)
+        .exclude(status__in=ENDED_STATUSES)
+    )
+    for enrolment in due:
+        version = version_in_force(enrolment.program, enrolment.term_end)
+        while enrolment.term_end < today:
+            stop = Notice.objects.filter(
+                enrolment=enrolment,
+                kind=Notice.Kind.NON_RENEWAL,
+                effective_on=enrolment.term_end,
+            ).first()
+            if stop is not None or not enrolment.auto_renew:
+                why = "not renewed: " + (
+                    f"{stop.given_by} notice of {stop.given_on:%Y-%m-%d}"
+                    if stop
+                    else "no auto-renewal"
+                )
+                _end(
+                    enrolment, status=EnrolmentStatus.TERMINATED, on=enrolment.term_end, reason=why
+                )
+                if stop:
+                    Notice.objects.filter(pk=stop.pk).update(applied_at=timezone.now())
+                ended += 1
+                break
+            enrolment.term_start, enrolment.term_end = terms.next_term(
+                version.term, enrolment.term_end
+            )
+            enrolment.save(update_fields=["term_start", "term_end"])
+            renewed += 1
+    return {"renewed": renewed, "ended": ended}
+
+
+@transaction.atomic
+def onboarding_deadlines_enforce(*, tenant: Tenant, today: datetime.date) -> list[Enrolment]:
+    """Deactivate (no refund) onboarding enrolments whose deadline passed; e-mail the firm."""
+    missed = list(
+        Enrolment.objects.select_for_update()
+        .select_related("firm", "program")
+        .filter(status=EnrolmentStatus.ONBOARDING, onboarding_deadline__lt=today)
+    )
+    for enrolment in missed:
+        deadline = enrolment.onboarding_deadline
+        _end(
+            enrolment,
+            status=EnrolmentStatus.DEACTIVATED,
+            on=today,
+            reason=f"Minimum criteria not met by {deadline:%Y-%m-%d}; fees are not refunded",
+        )
+        recipients = _firm_admin_emails(enrolment.firm)
+        on_commit_in_scope(
+            lambda e=enrolment, to=recipients, d=deadline: send_partner_email(
+                template="enrolment_deactivated",
+                to=to,
+                context={"enrolment": e, "tenant": tenant, "deadline": d},
+            )
+        )
+    return missed
