@@ -60,6 +60,7 @@ def tenant_today(tenant: Tenant) -> datetime.date:
 @shared_task
 def run_for_every_tenant(task_name: str) -> int:
     """Beat's fan-out: enqueue `task_name(tenant_id)` once per active tenant."""
+    current_app.loader.import_default_modules()  # every app's tasks.py, in any process
     task = current_app.tasks[task_name]
     with no_scope():
         tenant_ids = list(Tenant.objects.filter(is_active=True).values_list("pk", flat=True))

@@ -57,6 +57,15 @@ def test_every_beat_entry_names_a_registered_task():
     assert settings.CELERY_BEAT_SCHEDULE
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, f"beat entry {name!r} names unknown {entry['task']!r}"
+        if entry["task"] == "tenants.tasks.run_for_every_tenant":
+            fanned_out = entry["args"][0]
+            assert fanned_out in app.tasks, f"beat entry {name!r} fans out unknown {fanned_out!r}"
+
+
+def test_fan_out_enqueues_one_task_per_active_tenant(cast):
+    from tenants.tasks import run_for_every_tenant
+
+    assert run_for_every_tenant.apply(args=["partners.tasks.enrolments_daily"]).get() == 2
 
 
 def test_without_redis_delay_runs_in_process(cast):
