@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.test import Client
 
-from partners.models import PartnerContact, PartnerFirm
+from partners.models import Application, Enrolment, PartnerContact, PartnerFirm
 from tenants.models import StaffMembership, Tenant
 from tenants.scope import all_tenants
 
@@ -25,8 +25,11 @@ def test_seed_demo_creates_the_four_vendors_and_is_idempotent(db):
     }
     with all_tenants():
         assert StaffMembership.objects.count() == 8
-        assert PartnerFirm.objects.count() == 8
-        assert PartnerContact.objects.count() == 16
+        assert PartnerFirm.objects.count() == 4 * 5
+        assert PartnerContact.objects.count() == 4 * (2 * 2 + 3)
+        statuses = set(Enrolment.objects.values_list("status", flat=True))
+        assert Application.objects.filter(status="submitted").count() == 4
+    assert {"active", "not_in_good_standing", "suspended", "terminated"} <= statuses
     assert "manager@simpro.demo" in first
     assert "demo-partner-2026" in first
 

@@ -5,9 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from partners.models import Application, ContactRole, Enrolment, PartnerContact, PartnerFirm
 from partners.services.applications import application_approve, application_submit
+from partners.services.enrolments import notice_record
 from programs.models import Program
 from tenants.models import StaffMembership, StaffRole, Tenant
 from tenants.scope import tenant_scope
@@ -91,6 +93,7 @@ def _enrol_demo_firms(tenant: Tenant, password: str) -> list[tuple[str, object]]
             ip_address="127.0.0.1",
         )
         application_approve(tenant=tenant, application=application, user=manager)
+    _enrol_firms_in_every_status(tenant, program, manager, password)
     applicant = _user(f"applicant@{tenant.slug}.demo", password)
     if not Application.objects.filter(applicant=applicant).exists():
         application_submit(
@@ -105,6 +108,36 @@ def _enrol_demo_firms(tenant: Tenant, password: str) -> list[tuple[str, object]]
             ip_address="127.0.0.1",
         )
     return [(f"{tenant.name} applicant (application under review)", applicant)]
+
+
+# Extra demo firms that show every enrolment status an operator will meet.
+STATUS_FIRMS = [
+    ("Dormant Digital Ltd", "not_in_good_standing"),
+    ("Paused Partners Inc", "suspended"),
+    ("Farewell Consulting LLC", "terminated"),
+]
+
+
+def _enrol_firms_in_every_status(tenant, program, manager, password) -> None:
+    for index, (name, status) in enumerate(STATUS_FIRMS, start=3):
+        if PartnerFirm.objects.filter(tenant=tenant, name=name).exists():
+            continue
+        user = _user(f"admin{index}@partner.{tenant.slug}.demo", password)
+        application = application_submit(
+            tenant=tenant, program=program, user=user, firm_name=name, country="US",
+            territories=["US"], tracks=DEMO_TRACKS[tenant.slug][1], directory_consent=True,
+            accept_agreement=True, ip_address="127.0.0.1",
+        )
+        enrolment = application_approve(tenant=tenant, application=application, user=manager)
+        if status == "terminated":
+            notice_record(
+                tenant=tenant, enrolment=enrolment, kind="termination", given_by="partner",
+                given_on=timezone.localdate(), user=manager, reason="Focusing on another vendor",
+            )
+        else:
+            Enrolment.objects.filter(pk=enrolment.pk).update(
+                status=status, good_standing=status != "not_in_good_standing"
+            )
 
 
 class Command(BaseCommand):

@@ -1,0 +1,109 @@
+"""Reads about tax documents, payout profiles and financial-benefit elections.
+
+Who may read a firm's tax forms: its own partner contacts, and the vendor's staff in
+TAX_DOCUMENT_STAFF_ROLES (finance and tenant admins review them; partner managers may
+view them too, read-only, because they chase missing forms with the partner). Integration
+API keys of the vendor read them like staff. Everyone else gets 404.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from partners.models import (
+    Enrolment,
+    PartnerContact,
+    PartnerFirm,
+    PayoutProfile,
+    TaxDocument,
+    TaxDocumentStatus,
+)
+from programs.models import CommissionRule, Program, ProgramVersion
+from programs.selectors import version_in_force
+from tenants.models import StaffRole, Tenant
+
+TAX_DOCUMENT_STAFF_ROLES = (StaffRole.FINANCE, StaffRole.ADMIN, StaffRole.MANAGER)
+MISSING = "missing"
+
+
+def tax_documents_visible_to(
+    *, tenant: Tenant, contact: PartnerContact | None, as_staff: bool
+) -> QuerySet[TaxDocument]:
+    """Every tax document of the tenant for staff, the own firm's for a partner, else none."""
+    documents = TaxDocument.objects.filter(tenant=tenant).select_related("firm")
+    if as_staff:
+        return documents
+    if contact is not None:
+        return documents.filter(firm_id=contact.firm_id)
+    return documents.none()
+
+
+def tax_documents_of(*, tenant: Tenant, firm: PartnerFirm) -> QuerySet[TaxDocument]:
+    """The firm's tax documents, newest first."""
+    return TaxDocument.objects.filter(tenant=tenant, firm=firm).order_by("-uploaded_at", "-pk")
+
+
+def tax_status_of(*, tenant: Tenant, firm: PartnerFirm) -> str:
+    """The firm's effective tax-form status: "missing", or the latest document's status."""
+    latest = tax_documents_of(tenant=tenant, firm=firm).values_list("status", flat=True).first()
+    return latest or MISSING
+
+
+def tax_status_label(status: str) -> str:
+    return "Missing" if status == MISSING else TaxDocumentStatus(status).label
+
+
+def has_valid_tax_document(*, tenant: Tenant, firm: PartnerFirm, on: datetime.date) -> bool:
+    """Whether the firm holds a verified tax form not expired on `on`.
+
+    `expires_on` is the last day a form is valid; a form without one does not expire.
+    """
+    return (
+        TaxDocument.objects.filter(tenant=tenant, firm=firm, status=TaxDocumentStatus.VERIFIED)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        .exists()
+    )
+
+
+def payout_profile_of(*, tenant: Tenant, firm: PartnerFirm) -> PayoutProfile | None:
+    return PayoutProfile.objects.filter(tenant=tenant, firm=firm).first()
+
+
+def enrolments_visible_to(*, tenant: Tenant, contact: PartnerContact | None) -> QuerySet[Enrolment]:
+    """Every enrolment of the tenant for staff and API keys, the own firm's for a partner."""
+    enrolments = Enrolment.objects.filter(tenant=tenant).select_related("firm", "program")
+    return enrolments.filter(firm_id=contact.firm_id) if contact is not None else enrolments
+
+
+def program_today(program: Program) -> datetime.date:
+    """Today's date where the program runs (its time zone decides which version governs)."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(program.time_zone)).date()
+
+
+@dataclass(frozen=True)
+class BenefitChoice:
+    key: str
+    label: str
+
+
+def exclusive_benefit_choices(version: ProgramVersion | None) -> list[BenefitChoice]:
+    """The financial benefits of which a partner elects exactly one (empty: nothing to elect)."""
+    if version is None or not version.commission_policy:
+        return []
+    keys = version.commission_policy.get("exclusive_financial_benefits") or []
+    # the commission rule paying a benefit names it best ("Referral fee for ...")
+    names = dict(
+        CommissionRule.objects.filter(version=version, financial_benefit__in=keys)
+        .order_by("position")
+        .values_list("financial_benefit", "name")
+    )
+    return [BenefitChoice(key=key, label=names.get(key, key)) for key in keys]
+
+
+def election_choices_for(enrolment: Enrolment) -> list[BenefitChoice]:
+    """The exclusive financial benefits of the enrolment's program version in force today."""
+    program = enrolment.program
+    return exclusive_benefit_choices(version_in_force(program, program_today(program)))
