@@ -14,7 +14,9 @@ def contact_invite(
     user, created = user_for_email(email=email)
     existing = PartnerContact.objects.filter(tenant=tenant, user=user).first()
     if existing is not None and existing.firm_id != firm.pk:
-        raise Conflict(f"{user.email} already works with another partner firm of this vendor.")
+        if existing.is_active:
+            raise Conflict(f"{user.email} already works with another partner firm of this vendor.")
+        existing.firm = firm  # removed from their old firm: free to join this one
     contact = existing or PartnerContact(tenant=tenant, firm=firm, user=user)
     contact.role = role
     contact.is_active = True

@@ -13,49 +13,23 @@ from django.utils import timezone
 
 from partners.models import Enrolment, PartnerFirm, PayoutProfile, TaxDocument, TaxDocumentStatus
 from partners.selectors.tax import election_choices_for
+from partners.uploads import checked_upload
 from tenants.errors import ApplicationError
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
-MAX_TAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-# The file's first bytes decide its type: a name or a browser's content type can lie.
-SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-)
-ACCEPTED_TYPES_TEXT = "a PDF, PNG or JPEG file"
-EXTENSION_OF = {content_type: extension for _, content_type, extension in SIGNATURES}
 WITHHOLDING_IS_FINANCES = (
     "The withholding rate is set by the vendor's finance team; partners cannot change it."
 )
 
 
-def detect_file_type(head: bytes) -> tuple[str, str] | None:
-    """Return (content type, extension) for the file's leading bytes, or None if not accepted."""
-    for signature, content_type, extension in SIGNATURES:
-        if head.startswith(signature):
-            return content_type, extension
-    return None
-
-
 def _checked_type(upload: UploadedFile) -> tuple[str, str]:
-    if not upload.size:
-        raise ApplicationError("The file is empty.", fields={"file": ["The file is empty."]})
-    if upload.size > MAX_TAX_DOCUMENT_BYTES:
-        message = f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB."
-        raise ApplicationError(message, fields={"file": [message]})
-    upload.seek(0)
-    detected = detect_file_type(upload.read(16))
-    upload.seek(0)
-    if detected is None:
-        message = (
-            f"This file is not {ACCEPTED_TYPES_TEXT} (its content was checked, not its name); "
-            "scan or save the signed form as a PDF and upload it again."
-        )
-        raise ApplicationError(message, fields={"file": [message]})
-    return detected
+    return checked_upload(
+        upload,
+        field="file",
+        hint="scan or save the signed form as a PDF and upload it again.",
+    )
 
 
 @transaction.atomic

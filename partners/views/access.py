@@ -1,4 +1,4 @@
-"""Who may open a portal page: a partner contact of the request's tenant (or, read-only, staff)."""
+"""Who may open a portal page: a partner contact of the request's tenant (staff use the console)."""
 
 from collections.abc import Callable
 from functools import wraps

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -23,12 +23,12 @@ from partners.selectors.tax import (
     tax_status_of,
 )
 from partners.services.tax import (
-    EXTENSION_OF,
     WITHHOLDING_IS_FINANCES,
     enrolment_elect_financial_benefit,
     payout_profile_update,
     tax_document_upload,
 )
+from partners.uploads import EXTENSION_OF, attachment_response
 from partners.views.access import partner_admin_required, partner_required
 from tenants.api_permissions import is_tenant_staff
 from tenants.errors import ApplicationError
@@ -225,16 +225,9 @@ def download_name(document: TaxDocument) -> str:
 
 def tax_document_response(document: TaxDocument) -> FileResponse:
     """Send the stored form as an attachment the browser will not sniff or render."""
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The stored file is missing.") from exc
-    response = FileResponse(handle, content_type=document.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{download_name(document)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(
+        document.file, filename=download_name(document), content_type=document.content_type
+    )
 
 
 @login_required

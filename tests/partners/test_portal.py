@@ -91,7 +91,7 @@ def test_apply_then_approval_opens_the_portal_home(db):
     assert home.status_code == 200
     body = home.content.decode()
     assert "Bluebird Services" in body
-    assert "Registered" in body and "2025-04-15 – 2026-04-14" in body
+    assert "Registered" in body and "2025-04-15 to 2026-04-14" in body
     assert "Listing on the Simpro Partner Directory" in body
     assert "Dedicated Partner Manager" not in body  # Select and Premier only
 
@@ -118,8 +118,16 @@ def test_directory_lists_consenting_active_partners_with_accepted_tier(db):
 
 def test_directory_of_another_vendor_shows_none_of_these_partners(db, cast):
     tenant, program = load_program("simpro")
-    assert Client().get("/ipsoft/directory/").status_code == 200
-    assert b"Sparkline" not in Client().get("/ipsoft/directory/").content
+    from tests.partners.test_applications import submit
+
+    application = submit(
+        tenant, program, cast.partner_admin_a1.user, tracks=["referral"], directory_consent=True
+    )
+    with tenant_scope(tenant):
+        application_approve(tenant=tenant, application=application, user=cast.manager_a)
+    assert cast.firm_a1.name.encode() in Client().get("/simpro/directory/").content
+    other = Client().get("/ipsoft/directory/")
+    assert other.status_code == 200 and cast.firm_a1.name.encode() not in other.content
 
 
 def test_portal_home_of_another_vendor_is_not_reachable_for_a_partner(cast):

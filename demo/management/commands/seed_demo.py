@@ -76,7 +76,8 @@ def _enrol_demo_firms(tenant: Tenant, password: str) -> list[tuple[str, object]]
     """Enrol the demo firms through the real application flow, and leave one applicant waiting."""
     program = Program.objects.get(tenant=tenant)
     manager = StaffMembership.objects.get(tenant=tenant, role=StaffRole.MANAGER).user
-    for tracks, firm in zip(DEMO_TRACKS[tenant.slug], PartnerFirm.objects.order_by("pk")[:2]):
+    firms = PartnerFirm.objects.order_by("pk")[:2]
+    for tracks, firm in zip(DEMO_TRACKS[tenant.slug], firms, strict=True):
         if Enrolment.objects.filter(firm=firm, program=program).exists():
             continue
         admin = PartnerContact.objects.get(firm=firm, role=ContactRole.PARTNER_ADMIN).user
@@ -124,15 +125,27 @@ def _enrol_firms_in_every_status(tenant, program, manager, password) -> None:
             continue
         user = _user(f"admin{index}@partner.{tenant.slug}.demo", password)
         application = application_submit(
-            tenant=tenant, program=program, user=user, firm_name=name, country="US",
-            territories=["US"], tracks=DEMO_TRACKS[tenant.slug][1], directory_consent=True,
-            accept_agreement=True, ip_address="127.0.0.1",
+            tenant=tenant,
+            program=program,
+            user=user,
+            firm_name=name,
+            country="US",
+            territories=["US"],
+            tracks=DEMO_TRACKS[tenant.slug][1],
+            directory_consent=True,
+            accept_agreement=True,
+            ip_address="127.0.0.1",
         )
         enrolment = application_approve(tenant=tenant, application=application, user=manager)
         if status == "terminated":
             notice_record(
-                tenant=tenant, enrolment=enrolment, kind="termination", given_by="partner",
-                given_on=timezone.localdate(), user=manager, reason="Focusing on another vendor",
+                tenant=tenant,
+                enrolment=enrolment,
+                kind="termination",
+                given_by="partner",
+                given_on=timezone.localdate(),
+                user=manager,
+                reason="Focusing on another vendor",
             )
         else:
             Enrolment.objects.filter(pk=enrolment.pk).update(
