@@ -20,6 +20,7 @@ class EnrolmentOverview:
     benefits: list[Benefit]
     invoices: list[FeeInvoice]
     deadlines: list[tuple[datetime.date, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def benefits_for(version: ProgramVersion, *, tier_key: str, tracks: list[str]) -> list[Benefit]:
@@ -56,6 +57,13 @@ def portal_overview(*, firm: PartnerFirm, today: datetime.date) -> list[Enrolmen
             else [],
             invoices=list(enrolment.invoices.all()),
         )
+        if enrolment.status == EnrolmentStatus.ONBOARDING and not enrolment.onboarding_deadline:
+            months = (version.onboarding or {}).get("months_to_meet_minimum") if version else None
+            if months:
+                overview.notes.append(
+                    f"Your {months} months to meet the minimum criteria start when the program "
+                    "fee is paid."
+                )
         if enrolment.is_live:
             if enrolment.onboarding_deadline:
                 overview.deadlines.append(

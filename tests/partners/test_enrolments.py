@@ -79,6 +79,13 @@ def test_ipsoft_rejoin_in_the_same_program_year_is_waived(db):
 def test_onboarding_clock_starts_when_the_fee_is_paid(db):
     tenant, _, enrolment = enrol("ipsoft", D(2025, 2, 10), tracks=["advisor"])
     assert enrolment.onboarding_deadline is None
+    from partners.selectors.enrolments import portal_overview
+
+    with tenant_scope(tenant):
+        [overview] = portal_overview(firm=enrolment.firm, today=D(2025, 2, 11))
+    assert overview.notes == [
+        "Your 6 months to meet the minimum criteria start when the program fee is paid."
+    ]
     with tenant_scope(tenant):
         invoice = FeeInvoice.objects.get(enrolment=enrolment)
         with time_machine.travel(D(2025, 3, 1), tick=False):

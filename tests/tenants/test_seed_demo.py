@@ -25,11 +25,11 @@ def test_seed_demo_creates_the_four_vendors_and_is_idempotent(db):
     }
     with all_tenants():
         assert StaffMembership.objects.count() == 8
-        assert PartnerFirm.objects.count() == 4 * 5
-        assert PartnerContact.objects.count() == 4 * (2 * 2 + 3)
+        assert PartnerFirm.objects.count() == 4 * 6
+        assert PartnerContact.objects.count() == 4 * (2 * 2 + 4)
         statuses = set(Enrolment.objects.values_list("status", flat=True))
         assert Application.objects.filter(status="submitted").count() == 4
-    assert {"active", "not_in_good_standing", "suspended", "terminated"} <= statuses
+    assert {"active", "not_in_good_standing", "suspended", "terminated", "deactivated"} <= statuses
     assert "manager@simpro.demo" in first
     assert "demo-partner-2026" in first
 

@@ -116,6 +116,7 @@ STATUS_FIRMS = [
     ("Dormant Digital Ltd", "not_in_good_standing"),
     ("Paused Partners Inc", "suspended"),
     ("Farewell Consulting LLC", "terminated"),
+    ("Lapsed Labs Ltd", "deactivated"),
 ]
 
 
@@ -146,6 +147,12 @@ def _enrol_firms_in_every_status(tenant, program, manager, password) -> None:
                 given_on=timezone.localdate(),
                 user=manager,
                 reason="Focusing on another vendor",
+            )
+        elif status == "deactivated":
+            Enrolment.objects.filter(pk=enrolment.pk).update(
+                status=status,
+                ended_on=timezone.localdate(),
+                end_reason="Minimum criteria not met in time (demo); fees are not refunded",
             )
         else:
             Enrolment.objects.filter(pk=enrolment.pk).update(
