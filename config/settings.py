@@ -121,6 +121,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
         "args": ["partners.tasks.enrolments_daily"],
     },
+    # deal registrations: protection ends, reminders before it does
+    "registrations-daily": {
+        "task": "tenants.tasks.run_for_every_tenant",
+        "schedule": 60 * 60,
+        "args": ["deals.tasks.registrations_daily"],
+    },
     "purge-expired-sessions": {
         "task": "tenants.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,

@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from deals.urls import api_urlpatterns as deal_api
+from deals.urls import portal_urlpatterns as deal_portal
 from partners.urls import api_urlpatterns as partner_api
 from partners.urls import portal_urlpatterns as partner_portal
 from partners.views import directory as partner_directory
@@ -13,6 +15,7 @@ from tenants import views as tenant_views
 api_v1 = [
     *partner_api,
     *program_api,
+    *deal_api,
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("<slug:tenant_slug>/portal/", include(partner_portal)),
+    path("<slug:tenant_slug>/portal/", include(deal_portal)),
     path("<slug:tenant_slug>/directory/", partner_directory.directory, name="directory"),
     path("<slug:tenant_slug>/api/v1/", include(api_v1)),
 ]

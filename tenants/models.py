@@ -107,6 +107,10 @@ class StaffMembership(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships"
     )
     role = models.CharField(max_length=20, choices=StaffRole.choices)
+    territories = models.JSONField(
+        default=list, blank=True,
+        help_text="Country codes this person reviews deal registrations for; empty = all.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,1 @@
+"""REST API of the deals app, one module per concept."""

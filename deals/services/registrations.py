@@ -1,0 +1,479 @@
+"""Deal registrations: submission with conflict detection, review, protection, vendor leads."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from deals.matching import normalize_company, normalize_domain
+from deals.models import (
+    Customer,
+    DealRegistration,
+    LeadSource,
+    Order,
+    RegistrationMatch,
+    RegistrationStatus,
+    RegistrationTransition,
+    SalesActivity,
+)
+from deals.models.registrations import ACTIVE_STATUSES, OPEN_STATUSES
+from deals.notifications import notify_submitter
+from deals.workflow import can_move
+from partners.models import Enrolment, PartnerFirm
+from partners.models.enrolment import ENDED_STATUSES
+from programs.models import Program
+from programs.selectors import version_in_force
+from tenants import events
+from tenants.errors import ApplicationError, Conflict, NotAllowed
+from tenants.models import Tenant
+
+NEVER_AFTER_ORDER = (
+    "The customer has already placed an order; registrations are never accepted after an order."
+)
+REMINDER_DAYS = 14
+
+
+def _policy(program: Program, on: datetime.date) -> dict:
+    version = version_in_force(program, on)
+    return (version.deal_registration if version else None) or {"protection_days": 90}
+
+
+def _move(
+    registration: DealRegistration, to: str, *, by: AbstractBaseUser | None, reason: str = ""
+) -> None:
+    """Change status through the state machine, recording who, when and why."""
+    if not can_move(registration.status, to):
+        raise Conflict(
+            f"A registration that is {registration.get_status_display().lower()} cannot become "
+            f"{RegistrationStatus(to).label.lower()}."
+        )
+    RegistrationTransition.objects.create(
+        tenant=registration.tenant,
+        registration=registration,
+        from_status=registration.status,
+        to_status=to,
+        by=by,
+        reason=reason,
+    )
+    registration.status = to
+
+
+def _program_of(firm: PartnerFirm, program: Program | None) -> Program:
+    enrolments = (
+        Enrolment.objects.filter(firm=firm)
+        .exclude(status__in=[*ENDED_STATUSES, "suspended"])
+        .select_related("program")
+    )
+    if program is not None:
+        enrolments = enrolments.filter(program=program)
+    programs = {e.program for e in enrolments}
+    if not programs:
+        raise NotAllowed(f"{firm.name} has no active enrolment to register deals under.")
+    if len(programs) > 1:
+        raise ApplicationError("Choose the program.", fields={"program": ["Required."]})
+    return programs.pop()
+
+
+def conflict_candidates(
+    *, tenant: Tenant, name: str, domain: str, exclude_firm: PartnerFirm | None = None
+) -> list[tuple[str, object, str]]:
+    """(kind, record, explanation) for every record that looks like the same prospect.
+
+    Two indexed look-ups (registrations, customers), whatever the table sizes.
+    """
+    by_name_or_domain = Q(normalized_name=name)
+    if domain:
+        by_name_or_domain |= Q(normalized_domain=domain)
+    found: list[tuple[str, object, str]] = []
+    registrations = DealRegistration.objects.filter(
+        by_name_or_domain, tenant=tenant, status__in=ACTIVE_STATUSES
+    ).select_related("firm")[:50]
+    for other in registrations:
+        if exclude_firm is not None and other.firm_id == exclude_firm.pk:
+            continue
+        kind = "opportunity" if other.status == RegistrationStatus.APPROVED else "registration"
+        found.append(
+            (kind, other, _why(name, domain, other.normalized_name, other.normalized_domain))
+        )
+    for customer in Customer.objects.filter(by_name_or_domain, tenant=tenant)[:50]:
+        found.append(
+            (
+                "customer",
+                customer,
+                _why(name, domain, customer.normalized_name, customer.normalized_domain),
+            )
+        )
+    return found
+
+
+def _why(name: str, domain: str, other_name: str, other_domain: str) -> str:
+    reasons = []
+    if name and name == other_name:
+        reasons.append(f"same company name ({name!r} after normalising)")
+    if domain and domain == other_domain:
+        reasons.append(f"same domain ({domain})")
+    return "; ".join(reasons)
+
+
+@transaction.atomic
+def registration_submit(
+    *,
+    tenant: Tenant,
+    firm: PartnerFirm,
+    user: AbstractBaseUser | None,
+    company_name: str,
+    country: str,
+    domain: str = "",
+    contact_name: str = "",
+    contact_email: str = "",
+    products: str = "",
+    estimated_value: Decimal | None = None,
+    expected_close_on: datetime.date | None = None,
+    notes: str = "",
+    program: Program | None = None,
+    external_id: str = "",
+    lead_source: str = LeadSource.PARTNER,
+    today: datetime.date | None = None,
+) -> DealRegistration:
+    """Register a prospect; conflicts are recorded for the reviewer, never shown to the partner."""
+    today = today or timezone.localdate()
+    program = _program_of(firm, program)
+    name = normalize_company(company_name)
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["company_name"] = ["Give the prospect's company name."]
+    domain_norm = normalize_domain(domain or contact_email)
+    if domain and not normalize_domain(domain):
+        errors["domain"] = [f"{domain!r} is not a web domain (e.g. acme.com)."]
+    if estimated_value is not None and estimated_value < 0:
+        errors["estimated_value"] = ["Cannot be negative."]
+    if len(country.strip()) != 2 or not country.strip().isalpha():
+        errors["country"] = ["Use the two-letter ISO code, e.g. US."]
+    if errors:
+        raise ApplicationError("The registration is not valid.", fields=errors)
+    mine = DealRegistration.objects.filter(
+        Q(normalized_name=name) | (Q(normalized_domain=domain_norm) if domain_norm else Q(pk=None)),
+        firm=firm,
+        status__in=ACTIVE_STATUSES,
+    ).first()
+    if mine is not None:
+        raise Conflict(
+            f"Your firm already registered {mine.company_name} "
+            f"({mine.get_status_display().lower()} since {mine.submitted_at:%Y-%m-%d})."
+        )
+    registration = DealRegistration(
+        tenant=tenant,
+        program=program,
+        firm=firm,
+        submitted_by=user,
+        lead_source=lead_source,
+        external_id=external_id,
+        company_name=company_name.strip(),
+        normalized_name=name,
+        domain=domain.strip(),
+        normalized_domain=domain_norm,
+        country=country.strip().upper(),
+        contact_name=contact_name.strip(),
+        contact_email=contact_email.strip(),
+        products=products.strip(),
+        currency=program.currency,
+        estimated_value_minor=None
+        if estimated_value is None
+        else int((estimated_value * 100).to_integral_value()),
+        expected_close_on=expected_close_on,
+        notes=notes.strip(),
+        status=RegistrationStatus.SUBMITTED,
+    )
+    registration.full_clean()
+    registration.save()
+    RegistrationTransition.objects.create(
+        tenant=tenant, registration=registration, to_status=RegistrationStatus.SUBMITTED, by=user
+    )
+    candidates = conflict_candidates(
+        tenant=tenant, name=name, domain=domain_norm, exclude_firm=firm
+    )
+    RegistrationMatch.objects.bulk_create(
+        RegistrationMatch(
+            tenant=tenant,
+            registration=registration,
+            kind=kind,
+            explanation=why,
+            other_registration=record if kind != "customer" else None,
+            customer=record if kind == "customer" else None,
+        )
+        for kind, record, why in candidates
+    )
+    ordered = [record for kind, record, _ in candidates if kind == "customer"]
+    if (
+        _policy(program, today).get("reject_if_customer_has_order")
+        and Order.objects.filter(customer__in=ordered).exists()
+    ):
+        _move(registration, RegistrationStatus.REJECTED, by=None, reason=NEVER_AFTER_ORDER)
+        registration.decision_reason = NEVER_AFTER_ORDER
+        registration.save(update_fields=["status", "decision_reason"])
+        notify_submitter(registration, "registration_rejected")
+    return registration
+
+
+@transaction.atomic
+def registration_start_review(
+    *, tenant: Tenant, registration: DealRegistration, user: AbstractBaseUser
+) -> DealRegistration:
+    _move(registration, RegistrationStatus.UNDER_REVIEW, by=user)
+    registration.save(update_fields=["status"])
+    return registration
+
+
+def _locked(registration: DealRegistration) -> DealRegistration:
+    return DealRegistration.objects.select_for_update().get(pk=registration.pk)
+
+
+@transaction.atomic
+def registration_approve(
+    *,
+    tenant: Tenant,
+    registration: DealRegistration,
+    user: AbstractBaseUser,
+    reason: str = "",
+    today: datetime.date | None = None,
+) -> DealRegistration:
+    """Approve and start the protection period (the program's N days)."""
+    today = today or timezone.localdate()
+    registration = _locked(registration)
+    if registration.status == RegistrationStatus.SUBMITTED:
+        _move(registration, RegistrationStatus.UNDER_REVIEW, by=user)
+    _move(registration, RegistrationStatus.APPROVED, by=user, reason=reason)
+    days = _policy(registration.program, today)["protection_days"]
+    registration.approved_on = today
+    registration.expires_on = today + datetime.timedelta(days=days)
+    registration.decision_reason = reason
+    registration.save()
+    notify_submitter(registration, "registration_approved")
+    events.emit(events.REGISTRATION_DECIDED, tenant_id=tenant.pk, registration_id=registration.pk)
+    return registration
+
+
+@transaction.atomic
+def registration_reject(
+    *, tenant: Tenant, registration: DealRegistration, user: AbstractBaseUser, reason: str
+) -> DealRegistration:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("A reason is required to reject.", fields={"reason": ["Required."]})
+    registration = _locked(registration)
+    if registration.status == RegistrationStatus.SUBMITTED:
+        _move(registration, RegistrationStatus.UNDER_REVIEW, by=user)
+    _move(registration, RegistrationStatus.REJECTED, by=user, reason=reason)
+    registration.decision_reason = reason
+    registration.save()
+    notify_submitter(registration, "registration_rejected")
+    events.emit(events.REGISTRATION_DECIDED, tenant_id=tenant.pk, registration_id=registration.pk)
+    return registration
+
+
+@transaction.atomic
+def registration_close(
+    *,
+    tenant: Tenant,
+    registration: DealRegistration,
+    user: AbstractBaseUser | None,
+    won: bool,
+    on: datetime.date | None = None,
+    reason: str = "",
+) -> DealRegistration:
+    registration = _locked(registration)
+    status = RegistrationStatus.WON if won else RegistrationStatus.LOST
+    _move(registration, status, by=user, reason=reason)
+    registration.closed_on = on or timezone.localdate()
+    registration.save()
+    return registration
+
+
+@transaction.atomic
+def registration_request_extension(
+    *, tenant: Tenant, registration: DealRegistration, user: AbstractBaseUser, reason: str
+) -> DealRegistration:
+    registration = _locked(registration)
+    if registration.status != RegistrationStatus.APPROVED:
+        raise Conflict("Only an approved registration's protection can be extended.")
+    if registration.extension_requested_at is not None:
+        raise Conflict("An extension request is already waiting for the vendor's decision.")
+    if not (reason or "").strip():
+        raise ApplicationError("Say why you need more time.", fields={"reason": ["Required."]})
+    registration.extension_requested_at = timezone.now()
+    registration.extension_reason = reason.strip()
+    registration.save(update_fields=["extension_requested_at", "extension_reason"])
+    return registration
+
+
+@transaction.atomic
+def registration_decide_extension(
+    *,
+    tenant: Tenant,
+    registration: DealRegistration,
+    user: AbstractBaseUser,
+    grant: bool,
+    reason: str = "",
+    today: datetime.date | None = None,
+) -> DealRegistration:
+    today = today or timezone.localdate()
+    registration = _locked(registration)
+    if registration.extension_requested_at is None:
+        raise Conflict("No extension has been requested.")
+    if grant:
+        days = _policy(registration.program, today)["protection_days"]
+        registration.expires_on = max(registration.expires_on, today) + datetime.timedelta(
+            days=days
+        )
+        _move(
+            registration,
+            RegistrationStatus.APPROVED,
+            by=user,
+            reason=f"Protection extended to {registration.expires_on:%Y-%m-%d}. {reason}".strip(),
+        )
+    else:
+        RegistrationTransition.objects.create(
+            tenant=tenant,
+            registration=registration,
+            from_status=registration.status,
+            to_status=registration.status,
+            by=user,
+            reason=f"Extension declined. {reason}".strip(),
+        )
+    registration.extension_requested_at = None
+    registration.reminded_on = None
+    registration.save()
+    return registration
+
+
+@transaction.atomic
+def registrations_expire(*, tenant: Tenant, today: datetime.date) -> dict[str, int]:
+    """Expire approved registrations past protection; remind those close to it. Idempotent."""
+    expired = 0
+    for registration in DealRegistration.objects.select_for_update().filter(
+        status=RegistrationStatus.APPROVED, expires_on__lt=today
+    ):
+        _move(
+            registration,
+            RegistrationStatus.EXPIRED,
+            by=None,
+            reason=f"Protection ended on {registration.expires_on:%Y-%m-%d}.",
+        )
+        registration.save(update_fields=["status"])
+        expired += 1
+    reminded = 0
+    for registration in DealRegistration.objects.select_for_update().filter(
+        status=RegistrationStatus.APPROVED,
+        reminded_on__isnull=True,
+        expires_on__lte=today + datetime.timedelta(days=REMINDER_DAYS),
+    ):
+        registration.reminded_on = today
+        registration.save(update_fields=["reminded_on"])
+        notify_submitter(registration, "registration_expiring")
+        reminded += 1
+    return {"expired": expired, "reminded": reminded}
+
+
+@transaction.atomic
+def vendor_lead_offer(
+    *,
+    tenant: Tenant,
+    firm: PartnerFirm,
+    user: AbstractBaseUser,
+    company_name: str,
+    country: str,
+    domain: str = "",
+    contact_name: str = "",
+    contact_email: str = "",
+    notes: str = "",
+) -> DealRegistration:
+    """The vendor shares a lead with a partner (CIMcloud Leads); the partner accepts or declines."""
+    program = _program_of(firm, None)
+    registration = DealRegistration(
+        tenant=tenant,
+        program=program,
+        firm=firm,
+        submitted_by=user,
+        lead_source=LeadSource.VENDOR,
+        company_name=company_name.strip(),
+        normalized_name=normalize_company(company_name),
+        domain=domain.strip(),
+        normalized_domain=normalize_domain(domain or contact_email),
+        country=country.strip().upper(),
+        contact_name=contact_name,
+        contact_email=contact_email,
+        notes=notes,
+        currency=program.currency,
+        status=RegistrationStatus.OFFERED,
+    )
+    registration.full_clean()
+    registration.save()
+    RegistrationTransition.objects.create(
+        tenant=tenant, registration=registration, to_status=RegistrationStatus.OFFERED, by=user
+    )
+    return registration
+
+
+@transaction.atomic
+def vendor_lead_answer(
+    *,
+    tenant: Tenant,
+    registration: DealRegistration,
+    user: AbstractBaseUser,
+    accept: bool,
+    today: datetime.date | None = None,
+) -> DealRegistration:
+    today = today or timezone.localdate()
+    registration = _locked(registration)
+    if registration.lead_source != LeadSource.VENDOR:
+        raise Conflict("Only a vendor lead is accepted or declined.")
+    if accept:
+        _move(registration, RegistrationStatus.APPROVED, by=user, reason="Accepted by the partner")
+        registration.approved_on = today
+        days = _policy(registration.program, today)["protection_days"]
+        registration.expires_on = today + datetime.timedelta(days=days)
+    else:
+        _move(registration, RegistrationStatus.DECLINED, by=user, reason="Declined by the partner")
+    registration.save()
+    return registration
+
+
+@transaction.atomic
+def sales_activity_record(
+    *,
+    tenant: Tenant,
+    registration: DealRegistration,
+    user: AbstractBaseUser,
+    kind: str,
+    occurred_on: datetime.date,
+    notes: str = "",
+    vendor_attended: bool = True,
+) -> SalesActivity:
+    if registration.status not in (
+        *OPEN_STATUSES,
+        RegistrationStatus.APPROVED,
+        RegistrationStatus.WON,
+    ):
+        raise Conflict("Sales activity is recorded on open, approved or won registrations.")
+    if occurred_on > timezone.localdate():
+        raise ApplicationError(
+            "A call cannot be in the future.", fields={"occurred_on": ["In the future."]}
+        )
+    activity = SalesActivity(
+        tenant=tenant,
+        registration=registration,
+        kind=kind,
+        occurred_on=occurred_on,
+        notes=notes.strip(),
+        vendor_attended=vendor_attended,
+        recorded_by=user,
+    )
+    activity.full_clean()
+    activity.save()
+    events.emit(
+        events.SALES_ACTIVITY_RECORDED, tenant_id=tenant.pk, registration_id=registration.pk
+    )
+    return activity

@@ -1,0 +1,1 @@
+"""Portal pages of the deals app, one module per concept."""
