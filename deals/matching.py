@@ -4,7 +4,7 @@ import re
 import unicodedata
 
 LEGAL_SUFFIXES = frozenset(
-    [
+    (
         "inc",
         "incorporated",
         "corp",
@@ -42,10 +42,10 @@ LEGAL_SUFFIXES = frozenset(
         "pvt",
         "holdings",
         "group",
-    ]
+    )
 )
 # Second-level labels under which a registrable domain takes three labels (acme.co.uk).
-SECOND_LEVEL = frozenset(["co", "com", "net", "org", "gov", "edu", "ac", "ltd", "plc"])
+SECOND_LEVEL = frozenset(("co", "com", "net", "org", "gov", "edu", "ac", "ltd", "plc"))
 
 
 def normalize_company(name: str) -> str:

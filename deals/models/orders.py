@@ -130,7 +130,7 @@ class OrderLine(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_code}"
+        return f"{self.quantity} x {self.product_code}"
 
     @property
     def amount_minor(self) -> int:
