@@ -110,6 +110,10 @@ class RegistrationTransition(TenantOwned):
     class Meta:
         ordering = ["at", "pk"]
 
+    @property
+    def to_label(self) -> str:
+        return RegistrationStatus(self.to_status).label
+
 
 class RegistrationMatch(TenantOwned):
     """A conflict candidate found at submission, with why it matched (reviewers only)."""

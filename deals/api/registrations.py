@@ -1,0 +1,241 @@
+"""API: partners register deals and follow them; vendor staff review them."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from deals.models import DealRegistration, RegistrationMatch, SalesActivity
+from deals.selectors.registrations import registrations_for_partner, registrations_for_reviewer
+from deals.services.registrations import (
+    registration_approve,
+    registration_reject,
+    registration_request_extension,
+    registration_submit,
+    sales_activity_record,
+)
+from partners.permissions import partner_contact
+from tenants.api_permissions import IsTenantMember, IsTenantStaff, TenantPermission, is_tenant_staff
+from tenants.errors import NotAllowed
+from tenants.models import StaffRole
+
+
+def visible_registrations(request):
+    contact = partner_contact(request)
+    if contact is not None:
+        return registrations_for_partner(contact=contact)
+    return registrations_for_reviewer(
+        tenant=request.tenant, membership=getattr(request, "staff_membership", None)
+    )
+
+
+class RegistrationInput(serializers.Serializer):
+    company_name = serializers.CharField(max_length=200)
+    domain = serializers.CharField(max_length=253, required=False, allow_blank=True, default="")
+    country = serializers.CharField(max_length=60)
+    contact_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    products = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    estimated_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    expected_close_on = serializers.DateField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    external_id = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+
+
+class RegistrationOutput(serializers.ModelSerializer):
+    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    firm = serializers.StringRelatedField()
+    estimated_value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DealRegistration
+        fields = (
+            "id",
+            "program",
+            "firm",
+            "lead_source",
+            "external_id",
+            "company_name",
+            "domain",
+            "country",
+            "contact_name",
+            "contact_email",
+            "products",
+            "estimated_value",
+            "currency",
+            "expected_close_on",
+            "notes",
+            "status",
+            "decision_reason",
+            "submitted_at",
+            "approved_on",
+            "expires_on",
+            "extension_requested_at",
+            "qualified_on",
+            "closed_on",
+        )
+
+    def get_estimated_value(self, registration) -> str | None:
+        value = registration.estimated_value_minor
+        return None if value is None else f"{value / 100:.2f}"
+
+
+class MatchOutput(serializers.ModelSerializer):
+    other_firm = serializers.CharField(source="other_registration.firm.name", default=None)
+    other_company = serializers.CharField(source="other_registration.company_name", default=None)
+    other_status = serializers.CharField(source="other_registration.status", default=None)
+    customer = serializers.CharField(source="customer.name", default=None)
+
+    class Meta:
+        model = RegistrationMatch
+        fields = ("kind", "explanation", "other_firm", "other_company", "other_status", "customer")
+
+
+class ReviewOutput(RegistrationOutput):
+    """What reviewers see: the registration and its conflict candidates."""
+
+    matches = MatchOutput(many=True)
+
+    class Meta(RegistrationOutput.Meta):
+        fields = (*RegistrationOutput.Meta.fields, "matches")
+
+
+class RegistrationListApi(ListAPIView):
+    """Partners list their firm's registrations and register new ones; staff list all."""
+
+    permission_classes = [IsTenantMember]
+    serializer_class = RegistrationOutput
+
+    def get_queryset(self):
+        return visible_registrations(self.request)
+
+    @extend_schema(request=RegistrationInput, responses={201: RegistrationOutput})
+    def post(self, request):
+        contact = partner_contact(request)
+        if contact is None:
+            raise NotAllowed("Deals are registered by partners (vendor leads: the console).")
+        data = RegistrationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = registration_submit(
+            tenant=request.tenant, firm=contact.firm, user=request.user, **data.validated_data
+        )
+        return Response(RegistrationOutput(registration).data, status=status.HTTP_201_CREATED)
+
+
+class RegistrationDetailApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(responses=ReviewOutput)
+    def get(self, request, pk: int):
+        registration = get_object_or_404(visible_registrations(request), pk=pk)
+        if partner_contact(request) is not None:
+            return Response(RegistrationOutput(registration).data)  # never the conflicts
+        return Response(ReviewOutput(registration).data)
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtensionRequestApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(request=ReasonInput, responses=RegistrationOutput)
+    def post(self, request, pk: int):
+        contact = partner_contact(request)
+        if contact is None:
+            raise NotAllowed("Partners request extensions; managers decide in the console.")
+        registration = get_object_or_404(registrations_for_partner(contact=contact), pk=pk)
+        data = ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = registration_request_extension(
+            tenant=request.tenant,
+            registration=registration,
+            user=request.user,
+            reason=data.validated_data["reason"],
+        )
+        return Response(RegistrationOutput(registration).data)
+
+
+class SalesActivityInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SalesActivity.Kind.choices)
+    occurred_on = serializers.DateField()
+    vendor_attended = serializers.BooleanField(required=False, default=True)
+    notes = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class SalesActivityOutput(serializers.ModelSerializer):
+    class Meta:
+        model = SalesActivity
+        fields = ("id", "kind", "occurred_on", "vendor_attended", "notes", "recorded_at")
+
+
+class SalesActivityApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(request=SalesActivityInput, responses={201: SalesActivityOutput})
+    def post(self, request, pk: int):
+        registration = get_object_or_404(visible_registrations(request), pk=pk)
+        data = SalesActivityInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        activity = sales_activity_record(
+            tenant=request.tenant,
+            registration=registration,
+            user=request.user,
+            **data.validated_data,
+        )
+        return Response(SalesActivityOutput(activity).data, status=status.HTTP_201_CREATED)
+
+
+class IsReviewer(TenantPermission):
+    """Managers and tenant admins decide registrations (people, not API keys)."""
+
+    def allows(self, request) -> bool:
+        return is_tenant_staff(request, (StaffRole.MANAGER, StaffRole.ADMIN))
+
+    def has_permission(self, request, view) -> bool:
+        if self.allows(request):
+            return True
+        raise exceptions.PermissionDenied("Only partner managers decide registrations.")
+
+
+class ApproveApi(APIView):
+    permission_classes = [IsTenantStaff, IsReviewer]
+
+    @extend_schema(request=ReasonInput, responses=ReviewOutput)
+    def post(self, request, pk: int):
+        registration = get_object_or_404(visible_registrations(request), pk=pk)
+        data = ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = registration_approve(
+            tenant=request.tenant,
+            registration=registration,
+            user=request.user,
+            reason=data.validated_data["reason"],
+        )
+        return Response(ReviewOutput(registration).data)
+
+
+class RejectApi(APIView):
+    permission_classes = [IsTenantStaff, IsReviewer]
+
+    @extend_schema(request=ReasonInput, responses=ReviewOutput)
+    def post(self, request, pk: int):
+        registration = get_object_or_404(visible_registrations(request), pk=pk)
+        data = ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = registration_reject(
+            tenant=request.tenant,
+            registration=registration,
+            user=request.user,
+            reason=data.validated_data["reason"],
+        )
+        return Response(ReviewOutput(registration).data)

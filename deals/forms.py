@@ -1,0 +1,44 @@
+from decimal import Decimal
+
+from django import forms
+
+from deals.models import SalesActivity
+
+
+class RegistrationForm(forms.Form):
+    company_name = forms.CharField(label="Prospect company", max_length=200)
+    domain = forms.CharField(
+        label="Web domain", max_length=253, required=False, help_text="e.g. acme.com"
+    )
+    country = forms.CharField(label="Country", max_length=60, help_text="Two-letter code, e.g. US.")
+    contact_name = forms.CharField(label="Contact name", max_length=200, required=False)
+    contact_email = forms.EmailField(label="Contact e-mail", required=False)
+    products = forms.CharField(label="Products of interest", max_length=300, required=False)
+    estimated_value = forms.DecimalField(
+        label="Estimated value",
+        required=False,
+        min_value=Decimal(0),
+        decimal_places=2,
+        max_digits=14,
+    )
+    expected_close_on = forms.DateField(
+        label="Expected close date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need more time?", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SalesActivityForm(forms.Form):
+    kind = forms.ChoiceField(label="Call", choices=SalesActivity.Kind.choices)
+    occurred_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    vendor_attended = forms.BooleanField(
+        label="The vendor took part in the call", required=False, initial=True
+    )
+    notes = forms.CharField(label="Notes", required=False, max_length=500)
