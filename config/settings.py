@@ -200,6 +200,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # distinct names for choice sets whose fields share a name ("kind", "status")
+    "ENUM_NAME_OVERRIDES": {
+        "DealRegistrationStatusEnum": "deals.models.RegistrationStatus",
+        "SalesCallKindEnum": "deals.models.SalesActivity.Kind",
+        "LeadSourceEnum": "deals.models.LeadSource",
+    },
 }
 
 # --- Admin look (django-unfold) ---------------------------------------------------
