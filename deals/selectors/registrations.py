@@ -7,7 +7,9 @@ from tenants.models import StaffMembership, Tenant
 
 def registrations_for_partner(*, contact: PartnerContact) -> QuerySet[DealRegistration]:
     """A partner sees their own firm's registrations, never another firm's."""
-    return DealRegistration.objects.filter(firm_id=contact.firm_id).select_related("program")
+    return DealRegistration.objects.filter(firm_id=contact.firm_id).select_related(
+        "program", "firm"
+    )
 
 
 def registrations_for_reviewer(

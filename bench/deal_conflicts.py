@@ -1,0 +1,256 @@
+"""Benchmark: conflict detection and the partner's deal list at scale (PostgreSQL).
+
+    DATABASE_URL=postgres://prm:prm@127.0.0.1:5432/prm \
+        .venv/bin/python bench/deal_conflicts.py --registrations 1000000 --customers 200000
+
+Builds a throw-away database (Django's test-database machinery), loads the rows with
+COPY, then measures, in the same run:
+  * conflict detection (deals.services.registrations.conflict_candidates) against a
+    baseline of the two hand-written index look-ups it needs;
+  * the partner's deal-list API page (GET /<tenant>/api/v1/deal-registrations/).
+Prints p50/p99 in ms, queries per call, and ratio = ours / baseline.
+"""
+
+import argparse
+import io
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.test.utils import setup_test_environment  # noqa: E402
+
+setup_test_environment()  # the test client's host, locmem e-mail
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+WORDS = (
+    "acme globex initech umbrella hooli stark wayne tyrell cyberdyne soylent wonka "
+    "vandelay massive dynamic aperture oscorp gringotts monarch nakatomi"
+).split()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def company(i: int) -> tuple[str, str]:
+    name = f"{WORDS[i % len(WORDS)]} {WORDS[(i // 19) % len(WORDS)]} {i}"
+    return name, f"{name.replace(' ', '-')}.example"
+
+
+def copy_rows(table: str, columns: list[str], rows) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    buffer.seek(0)
+    with (
+        connection.cursor() as cursor,
+        cursor.connection.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)
+
+
+def load(tenant, firms, program, registrations: int, customers: int) -> None:
+    from django.utils import timezone
+
+    now = timezone.now().isoformat()
+    started = time.perf_counter()
+    copy_rows(
+        "deals_dealregistration",
+        [
+            "tenant_id",
+            "program_id",
+            "firm_id",
+            "lead_source",
+            "external_id",
+            "company_name",
+            "normalized_name",
+            "domain",
+            "normalized_domain",
+            "country",
+            "contact_name",
+            "contact_email",
+            "products",
+            "currency",
+            "notes",
+            "status",
+            "decision_reason",
+            "submitted_at",
+            "extension_reason",
+        ],
+        (
+            (
+                tenant.pk,
+                program.pk,
+                firms[i % len(firms)].pk,
+                "partner",
+                "",
+                name,
+                name,
+                domain,
+                domain,
+                "US",
+                "",
+                "",
+                "",
+                "USD",
+                "",
+                ("submitted", "approved", "expired")[i % 3],
+                "",
+                now,
+                "",
+            )
+            for i in range(registrations)
+            for name, domain in [company(i)]
+        ),
+    )
+    copy_rows(
+        "deals_customer",
+        [
+            "tenant_id",
+            "name",
+            "normalized_name",
+            "domain",
+            "normalized_domain",
+            "country",
+            "external_id",
+            "created_at",
+        ],
+        (
+            (tenant.pk, name, name, domain, domain, "US", f"c{i}", now)
+            for i in range(registrations, registrations + customers)
+            for name, domain in [company(i)]
+        ),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE deals_dealregistration; ANALYZE deals_customer;")
+    print(
+        f"loaded {registrations:,} registrations and {customers:,} customers "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def baseline(tenant_id: int, name: str, domain: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM deals_dealregistration WHERE tenant_id = %s AND status IN "
+            "('submitted', 'under_review', 'approved') AND (normalized_name = %s OR "
+            "normalized_domain = %s) LIMIT 50",
+            [tenant_id, name, domain],
+        )
+        cursor.fetchall()
+        cursor.execute(
+            "SELECT id FROM deals_customer WHERE tenant_id = %s AND (normalized_name = %s OR "
+            "normalized_domain = %s) LIMIT 50",
+            [tenant_id, name, domain],
+        )
+        cursor.fetchall()
+
+
+def measure(fn, probes) -> tuple[list[float], int]:
+    timings, queries = [], 0
+    for probe in probes:
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            fn(probe)
+            timings.append((time.perf_counter() - started) * 1000)
+        queries = max(queries, len(captured))
+    return timings, queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--probes", type=int, default=500)
+    parser.add_argument("--explain", action="store_true", help="print the query plans")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (the benchmark uses COPY).")
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        run(args)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run(args) -> None:
+    from django.core.management import call_command
+    from django.test import Client
+
+    from deals.services.registrations import conflict_candidates
+    from partners.models import PartnerContact, PartnerFirm
+    from programs.models import Program
+    from tenants.models import Tenant
+    from tenants.scope import tenant_scope
+    from tests.factories import UserFactory
+
+    tenant = Tenant.objects.create(slug="cimcloud", name="CIMcloud", currency="USD")
+    call_command(
+        "load_programs", "programs/definitions/cimcloud.yaml", publish=True, stdout=io.StringIO()
+    )
+    with tenant_scope(tenant):
+        program = Program.objects.get()
+        firms = [PartnerFirm.objects.create(tenant=tenant, name=f"Firm {i}") for i in range(50)]
+        user = UserFactory(email="bench@partner.example")
+        PartnerContact.objects.create(tenant=tenant, firm=firms[0], user=user)
+    load(tenant, firms, program, args.registrations, args.customers)
+
+    rng = random.Random(7)
+    total = args.registrations + args.customers
+    probes = [company(rng.randrange(total)) for _ in range(args.probes // 2)]
+    probes += [(f"nobody {i}", f"nobody-{i}.example") for i in range(args.probes // 2)]
+
+    with tenant_scope(tenant):
+        ours, our_queries = measure(
+            lambda p: conflict_candidates(tenant=tenant, name=p[0], domain=p[1]), probes
+        )
+        base, base_queries = measure(lambda p: baseline(tenant.pk, *p), probes)
+    client = Client()
+    client.force_login(user)
+    pages, page_queries = measure(
+        lambda _: client.get("/cimcloud/api/v1/deal-registrations/"), range(100)
+    )
+
+    def line(label, values, queries):
+        print(
+            f"{label:<34} p50 {statistics.median(values):7.2f} ms   "
+            f"p99 {percentile(values, 0.99):7.2f} ms   {queries} queries"
+        )
+
+    print(
+        f"\n{args.registrations:,} registrations, {args.customers:,} customers, "
+        f"{len(probes)} probes (half hits, half misses)"
+    )
+    if args.explain:
+        with tenant_scope(tenant), CaptureQueriesContext(connection) as captured:
+            conflict_candidates(tenant=tenant, name=probes[0][0], domain=probes[0][1])
+        with connection.cursor() as cursor:
+            for query in captured.captured_queries:
+                cursor.execute("EXPLAIN ANALYZE " + query["sql"])
+                print("\n".join(row[0] for row in cursor.fetchall()))
+    line("conflict detection", ours, our_queries)
+    line("baseline (2 raw index look-ups)", base, base_queries)
+    print(
+        f"ratio p50 {statistics.median(ours) / statistics.median(base):.2f}x   "
+        f"p99 {percentile(ours, 0.99) / percentile(base, 0.99):.2f}x"
+    )
+    line("partner deal list API page", pages, page_queries)
+
+
+if __name__ == "__main__":
+    main()
