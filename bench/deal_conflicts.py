@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -34,10 +34,27 @@ setup_test_environment()  # the test client's host, locmem e-mail
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-WORDS = (
-    "acme globex initech umbrella hooli stark wayne tyrell cyberdyne soylent wonka "
-    "vandelay massive dynamic aperture oscorp gringotts monarch nakatomi"
-).split()
+WORDS = [
+    "acme",
+    "globex",
+    "initech",
+    "umbrella",
+    "hooli",
+    "stark",
+    "wayne",
+    "tyrell",
+    "cyberdyne",
+    "soylent",
+    "wonka",
+    "vandelay",
+    "massive",
+    "dynamic",
+    "aperture",
+    "oscorp",
+    "gringotts",
+    "monarch",
+    "nakatomi",
+]
 
 
 def percentile(values: list[float], share: float) -> float:
