@@ -30,6 +30,13 @@ def _bind_tenant(form_class: type, tenant: Tenant | None) -> type:
             if self.instance.tenant_id is None:
                 self.instance.tenant = tenant
 
+        def _get_validation_exclusions(self):
+            # The tenant is not a form field, but unique constraints on (tenant, ...) must
+            # still be checked, or a duplicate becomes a database error instead of a message.
+            excluded = super()._get_validation_exclusions()
+            excluded.discard("tenant")
+            return excluded
+
     TenantBoundForm.__name__ = form_class.__name__
     return TenantBoundForm
 

@@ -22,6 +22,7 @@ from deals.services.registrations import registration_close
 from tenants import events
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
+from tenants.templatetags.money import minor_units
 
 
 def to_minor(amount: Decimal) -> int:
@@ -45,10 +46,17 @@ class LineInput:
 def customer_upsert(
     *, tenant: Tenant, name: str, domain: str = "", country: str = "", external_id: str = ""
 ) -> Customer:
-    """The customer with this external id (or exact name), created or brought up to date."""
+    """The customer with this external id, created or brought up to date (no id: a new one)."""
+    if not normalize_company(name):
+        raise ApplicationError("Give the customer's company name.", fields={"name": ["Required."]})
     customer = None
     if external_id:
-        customer = Customer.objects.filter(tenant=tenant, external_id=external_id).first()
+        # lock the row (or, for a new id, rely on the unique constraint) so two imports agree
+        customer = (
+            Customer.objects.select_for_update()
+            .filter(tenant=tenant, external_id=external_id)
+            .first()
+        )
     if customer is None:
         customer = Customer(tenant=tenant, external_id=external_id)
     customer.name = name.strip()
@@ -106,6 +114,8 @@ def order_record(
     ):
         raise Conflict("Only an approved registration can be the order's referral.")
     earlier = Order.objects.filter(customer=customer, ordered_on__lte=ordered_on).exists()
+    if external_id and Order.objects.filter(tenant=tenant, external_id=external_id).exists():
+        raise Conflict(f"An order with external id {external_id!r} already exists.")
     order = Order(
         tenant=tenant,
         customer=customer,
@@ -125,7 +135,18 @@ def order_record(
     order.completed_on = _completion(order)
     order.full_clean()
     order.save()
-    products = {p.code: p for p in Product.objects.filter(code__in=[x.product_code for x in lines])}
+    if order.is_initial_purchase:
+        # a back-dated first order: the customer's later orders are no longer the initial one
+        Order.objects.filter(customer=customer, ordered_on__gt=ordered_on).update(
+            is_initial_purchase=False
+        )
+    bad_quantity = [x.product_code for x in lines if x.quantity < 1]
+    if bad_quantity:
+        raise ApplicationError(
+            "Every line needs a quantity of at least 1.", fields={"lines": ["Quantity < 1."]}
+        )
+    codes = [x.product_code for x in lines]
+    products = {p.code: p for p in Product.objects.filter(tenant=tenant, code__in=codes)}
     unknown = sorted({x.product_code for x in lines} - set(products))
     if unknown:
         raise ApplicationError(
@@ -164,7 +185,17 @@ def order_record_completion(
 ) -> Order:
     """Record the signed form and/or initial payment; the order completes when both are in."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    was_completed = order.completed_on is not None
+    if order.completed_on is not None:
+        raise Conflict(
+            f"This order was completed on {order.completed_on:%Y-%m-%d}; "
+            "its completion dates no longer change."
+        )
+    if not (order_form_signed_on or initial_payment_received_on):
+        raise ApplicationError(
+            "Give the date the order form was signed or the initial payment arrived.",
+            fields={"order_form_signed_on": ["Required."]},
+        )
+    was_completed = False
     if order_form_signed_on:
         order.order_form_signed_on = order_form_signed_on
     if initial_payment_received_on:
@@ -200,8 +231,8 @@ def refund_record(
     total = order_total_minor(order)
     if refunded + amount_minor > total:
         raise ApplicationError(
-            f"Refunds would total {(refunded + amount_minor) / 100:.2f}, more than the order's "
-            f"{total / 100:.2f} {order.currency}.",
+            f"Refunds would total {minor_units(refunded + amount_minor, order.currency)}, more "
+            f"than the order's {minor_units(total, order.currency)}.",
             fields={"amount": ["More than is left to refund."]},
         )
     refund = Refund(
