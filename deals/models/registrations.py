@@ -75,6 +75,8 @@ class DealRegistration(TenantOwned):
             models.Index(fields=["tenant", "normalized_name"], name="registration_name_idx"),
             models.Index(fields=["tenant", "normalized_domain"], name="registration_domain_idx"),
             models.Index(fields=["tenant", "firm", "status"], name="registration_firm_idx"),
+            # a partner's deal list: newest first, one firm at a time
+            models.Index(fields=["firm", "-submitted_at"], name="registration_firm_recent_idx"),
             models.Index(fields=["tenant", "status", "expires_on"], name="registration_expiry_idx"),
         ]
         constraints = [
