@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.test import Client
 
+from deals.models import DealRegistration, Order, RegistrationMatch
 from partners.models import Application, Enrolment, PartnerContact, PartnerFirm
 from tenants.models import StaffMembership, Tenant
 from tenants.scope import all_tenants
@@ -29,6 +30,11 @@ def test_seed_demo_creates_the_four_vendors_and_is_idempotent(db):
         assert PartnerContact.objects.count() == 4 * (2 * 2 + 4)
         statuses = set(Enrolment.objects.values_list("status", flat=True))
         assert Application.objects.filter(status="submitted").count() == 4
+        assert DealRegistration.objects.count() == 4 * 3
+        assert RegistrationMatch.objects.count() == 4  # one conflict to review per vendor
+        assert (
+            Order.objects.filter(completed_on__isnull=False, is_initial_purchase=True).count() == 4
+        )
     assert {"active", "not_in_good_standing", "suspended", "terminated", "deactivated"} <= statuses
     assert "manager@simpro.demo" in first
     assert "demo-partner-2026" in first

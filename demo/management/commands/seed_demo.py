@@ -1,5 +1,7 @@
 """Load the four reference tenants with demo staff, partner firms and people (idempotent)."""
 
+from decimal import Decimal
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -7,6 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from deals.models import DealRegistration, Product
+from deals.services.orders import LineInput, customer_upsert, order_record
+from deals.services.registrations import registration_approve, registration_submit
 from partners.models import Application, ContactRole, Enrolment, PartnerContact, PartnerFirm
 from partners.services.applications import application_approve, application_submit
 from partners.services.enrolments import notice_record
@@ -160,6 +165,83 @@ def _enrol_firms_in_every_status(tenant, program, manager, password) -> None:
             )
 
 
+DEMO_PRODUCTS = {
+    "cimcloud": [
+        ("CC-CONNECT-ERP", "CIMcloud Connect Services - ERP", "connect_services_erp"),
+        ("CC-ERP-SYNC", "CIMcloud Monthly Fee - ERP Sync Framework", "erp_sync_monthly_fee"),
+        ("CC-PLATFORM", "CIMcloud Platform (with CART)", "platform_cart"),
+        ("CC-ADDON", "CIMcloud Add-On Bundle", "add_on_bundle"),
+    ],
+}
+DEFAULT_PRODUCTS = [("SUB-STD", "Standard subscription", "subscription")]
+
+
+def _demo_deals(tenant: Tenant) -> None:
+    """A few registrations (one conflicting), a customer and a completed order per vendor."""
+    if DealRegistration.objects.filter(tenant=tenant).exists():
+        return
+    for code, name, category in DEMO_PRODUCTS.get(tenant.slug, DEFAULT_PRODUCTS):
+        Product.objects.get_or_create(
+            tenant=tenant, code=code, defaults={"name": name, "category": category}
+        )
+    manager = StaffMembership.objects.get(tenant=tenant, role=StaffRole.MANAGER).user
+    first, second = PartnerFirm.objects.order_by("pk")[:2]
+    rep1 = PartnerContact.objects.filter(firm=first).order_by("pk").first().user
+    rep2 = PartnerContact.objects.filter(firm=second).order_by("pk").first().user
+    won = registration_submit(
+        tenant=tenant,
+        firm=first,
+        user=rep1,
+        company_name="Globex Corp",
+        domain="globex.example",
+        country="US",
+        estimated_value=Decimal("48000"),
+    )
+    won = registration_approve(tenant=tenant, registration=won, user=manager)
+    registration_submit(
+        tenant=tenant,
+        firm=first,
+        user=rep1,
+        company_name="Initech LLC",
+        domain="www.initech.example",
+        country="US",
+        estimated_value=Decimal("12500"),
+    )
+    # the second firm registers the same prospect: the reviewer sees the conflict
+    registration_submit(
+        tenant=tenant,
+        firm=second,
+        user=rep2,
+        company_name="INITECH, Inc.",
+        domain="sales.initech.example",
+        country="US",
+    )
+    customer = customer_upsert(
+        tenant=tenant,
+        name="Globex Corp",
+        domain="globex.example",
+        country="US",
+        external_id="CUST-GLOBEX",
+    )
+    code = DEMO_PRODUCTS.get(tenant.slug, DEFAULT_PRODUCTS)[0][0]
+    today = timezone.localdate()
+    order_record(
+        tenant=tenant,
+        customer=customer,
+        ordered_on=today,
+        currency=tenant.currency,
+        registration=won,
+        reseller_of_record=True,
+        reseller_of_record_source="demo",
+        order_form_signed_on=today,
+        initial_payment_received_on=today,
+        external_id="ORD-1001",
+        lines=[
+            LineInput(code, 1, Decimal("9600.00"), Decimal("9600.00"), initial_contract_months=12)
+        ],
+    )
+
+
 class Command(BaseCommand):
     help = "Create (or refresh) the demo tenants, staff and partner firms; safe to run again."
 
@@ -203,6 +285,7 @@ class Command(BaseCommand):
             tenant = Tenant.objects.get(slug=slug)
             with tenant_scope(tenant):
                 logins += _enrol_demo_firms(tenant, password)
+                _demo_deals(tenant)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))
         self.stdout.write(f"Password for every demo user created here: {password}")
         for label, user in logins:
