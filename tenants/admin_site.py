@@ -39,13 +39,25 @@ class PrmAdminSite(UnfoldAdminSite):
             return False
         return user.is_superuser or getattr(request, "staff_membership", None) is not None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._extra_views: list = []
+
+    def register_view(self, route: str, view, name: str) -> None:
+        """Add a console page that is not a model's (e.g. an import), behind the console login."""
+        self._extra_views.append((route, view, name))
+
     def extra_urls(self):
         return [
             path(
                 "switch-tenant/<int:tenant_id>/",
                 self.admin_view(self.switch_tenant),
                 name="switch_tenant",
-            )
+            ),
+            *(
+                path(route, self.admin_view(view), name=name)
+                for route, view, name in self._extra_views
+            ),
         ]
 
     def switch_tenant(self, request: HttpRequest, tenant_id: int):

@@ -324,7 +324,7 @@ class OrderAdmin(TenantScopedAdmin):
     )
     readonly_fields = fields
     inlines = [LineInline, RefundInline]
-    actions_list = ["record_order"]
+    actions_list = ["record_order", "import_csv"]
     actions_detail = ["record_completion", "record_refund"]
 
     def get_queryset(self, request):
@@ -359,6 +359,10 @@ class OrderAdmin(TenantScopedAdmin):
 
     def _detail(self, order) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:deals_order_change", args=[order.pk]))
+
+    @action(description="Import CSV", url_path="import-csv", icon="upload_file")
+    def import_csv(self, request):
+        return HttpResponseRedirect(reverse("admin:deals_import"))
 
     @action(description="Record order", url_path="record", permissions=["record"], icon="add")
     def record_order(self, request):

@@ -1,0 +1,116 @@
+"""CSV imports: the partners' registrations page and the staff API endpoint."""
+
+from dataclasses import asdict
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from deals.imports import IMPORT_ROLES, KINDS, STAFF_KINDS, ImportRefused, csv_import
+from deals.imports_registrations import registering_programs
+from partners.views.access import partner_required
+from tenants.api_permissions import IsTenantStaff, is_tenant_api_key, is_tenant_staff
+from tenants.errors import NotAllowed
+
+FILE_HELP = "A UTF-8 CSV file with the header row first, at most 10 MB."
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text=FILE_HELP)
+
+
+@partner_required
+def registration_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV of leads; each row is submitted for the partner's own firm, or none is."""
+    firm = request.contact.firm
+    form = UploadForm(request.POST or None, request.FILES or None)
+    refused = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = csv_import(
+                tenant=request.tenant,
+                kind="registrations",
+                file=form.cleaned_data["file"],
+                user=request.user,
+                firm=firm,
+            )
+        except ImportRefused as exc:
+            refused = exc
+        else:
+            messages.success(request, f"Registrations imported: {result}.")
+            return redirect("portal_deal_import", tenant_slug=request.tenant.slug)
+    context = {
+        "firm": firm,
+        "form": form,
+        "refused": refused,
+        "columns": KINDS["registrations"].columns,
+        "programs": registering_programs(firm),
+    }
+    return render(request, "deals/imports/registrations.html", context)
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField(help_text=FILE_HELP + " Formats: docs/imports.md.")
+
+
+class ImportOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class ImportRowError(serializers.Serializer):
+    row = serializers.IntegerField(help_text="As a spreadsheet numbers it: header = 1; 0 = file.")
+    column = serializers.CharField(help_text="Empty when the problem is the whole row.")
+    message = serializers.CharField()
+
+
+class ImportErrorBody(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    rows = ImportRowError(many=True)
+
+
+class ImportErrorOutput(serializers.Serializer):
+    error = ImportErrorBody()
+
+
+class ImportApi(APIView):
+    """Import a CSV of customers, orders or refunds (multipart `file`): all of it or nothing."""
+
+    permission_classes = [IsTenantStaff]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", OpenApiTypes.STR, "path", enum=STAFF_KINDS)],
+        request=ImportInput,
+        responses={200: ImportOutput, 400: ImportErrorOutput},
+    )
+    def post(self, request, kind: str):
+        if kind not in STAFF_KINDS:
+            raise NotFound(f"No import of {kind!r}; use {', '.join(STAFF_KINDS)}.")
+        if not (is_tenant_api_key(request) or is_tenant_staff(request, IMPORT_ROLES[kind])):
+            raise NotAllowed(f"Your role cannot import {kind}.")
+        params = ImportInput(data=request.data)
+        params.is_valid(raise_exception=True)
+        user = request.user if request.user.is_authenticated else None
+        try:
+            result = csv_import(
+                tenant=request.tenant, kind=kind, file=params.validated_data["file"], user=user
+            )
+        except ImportRefused as exc:
+            # The one error format, plus the rows as data so an integration needs no parsing.
+            error = {"code": exc.code, "message": exc.message, "fields": exc.fields}
+            rows = [asdict(row_error) for row_error in exc.errors]
+            return Response({"error": error | {"rows": rows}}, status=400)
+        return Response(ImportOutput(result).data)
