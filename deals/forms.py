@@ -6,6 +6,7 @@ from deals.models import SalesActivity
 
 
 class RegistrationForm(forms.Form):
+    program = forms.ChoiceField(label="Program", required=False)
     company_name = forms.CharField(label="Prospect company", max_length=200)
     domain = forms.CharField(
         label="Web domain", max_length=253, required=False, help_text="e.g. acme.com"
@@ -27,6 +28,14 @@ class RegistrationForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, programs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(programs) > 1:  # a firm in several programs says which one the deal is for
+            self.fields["program"].choices = [(p.slug, p.name) for p in programs]
+            self.fields["program"].required = True
+        else:
+            del self.fields["program"]
 
 
 class ExtensionForm(forms.Form):

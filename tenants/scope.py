@@ -1,9 +1,10 @@
 """The tenant scope: which tenant's rows the code running now may reach.
 
 Fail closed: a tenant-owned model queried outside any scope raises ScopeError
-rather than returning every tenant's rows. A scope is opened in exactly three
-places: TenantMiddleware (per request), tenant_task (per Celery task) and
-all_tenants() (superusers, loaders, cross-tenant identity look-ups).
+rather than returning every tenant's rows. Scopes are opened by TenantMiddleware (per
+request), tenant_task (per Celery task), management commands that work for one tenant,
+and all_tenants() (superusers, loaders, cross-tenant identity look-ups) — say why at
+each all_tenants().
 """
 
 from collections.abc import Iterator

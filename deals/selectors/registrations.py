@@ -1,7 +1,9 @@
 from django.db.models import QuerySet
 
 from deals.models import DealRegistration
-from partners.models import PartnerContact
+from partners.models import Enrolment, PartnerContact, PartnerFirm
+from partners.models.enrolment import ENDED_STATUSES
+from programs.models import Program
 from tenants.models import StaffMembership, Tenant
 
 
@@ -20,3 +22,13 @@ def registrations_for_reviewer(
     if membership is not None and membership.territories:
         registrations = registrations.filter(country__in=membership.territories)
     return registrations
+
+
+def live_programs_of(firm: PartnerFirm) -> list[Program]:
+    """The programs a firm may register deals under (live, not suspended, enrolments)."""
+    enrolments = (
+        Enrolment.objects.filter(firm=firm)
+        .exclude(status__in=[*ENDED_STATUSES, "suspended"])
+        .select_related("program")
+    )
+    return sorted({e.program for e in enrolments}, key=lambda p: p.name)
