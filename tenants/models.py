@@ -108,7 +108,8 @@ class StaffMembership(TenantOwned):
     )
     role = models.CharField(max_length=20, choices=StaffRole.choices)
     territories = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="Country codes this person reviews deal registrations for; empty = all.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
