@@ -18,6 +18,7 @@ from partners.models import (
     VendorRelease,
 )
 from partners.selectors.activities import tenant_today
+from tenants import events
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 
@@ -245,12 +246,23 @@ def submissions_verify(*, tenant: Tenant, queryset: QuerySet, user: AbstractBase
     Works for every reviewed model (certifications included). A conditional
     UPDATE ... WHERE status = submitted: two managers acting at once never both win.
     """
-    return queryset.filter(tenant=tenant, status=ReviewStatus.SUBMITTED).update(
+    waiting = queryset.filter(tenant=tenant, status=ReviewStatus.SUBMITTED)
+    firm_ids = sorted(set(waiting.values_list("firm_id", flat=True)))
+    changed = waiting.update(
         status=ReviewStatus.VERIFIED,
         verified_by=user,
         verified_at=timezone.now(),
         rejection_reason="",
     )
+    if changed:
+        # immediate-change programs (CIMcloud) re-evaluate these firms' tiers
+        events.emit(
+            events.ACTIVITY_VERIFIED,
+            tenant_id=tenant.pk,
+            model=queryset.model._meta.label,
+            firm_ids=firm_ids,
+        )
+    return changed
 
 
 @transaction.atomic
