@@ -33,6 +33,8 @@ from tenants.models import Tenant
 NEVER_AFTER_ORDER = (
     "The customer has already placed an order; registrations are never accepted after an order."
 )
+# Deliberately says nothing about who holds the prospect: submissions are confidential.
+ALREADY_PROTECTED = "This prospect is already registered and protected with the vendor."
 REMINDER_DAYS = 14
 
 
@@ -207,12 +209,17 @@ def registration_submit(
         for kind, record, why in candidates
     )
     ordered = [record for kind, record, _ in candidates if kind == "customer"]
+    reason = ""
     if (
         _policy(program, today).get("reject_if_customer_has_order")
         and Order.objects.filter(customer__in=ordered).exists()
     ):
-        _move(registration, RegistrationStatus.REJECTED, by=None, reason=NEVER_AFTER_ORDER)
-        registration.decision_reason = NEVER_AFTER_ORDER
+        reason = NEVER_AFTER_ORDER
+    elif any(kind == "opportunity" for kind, _, _ in candidates):
+        reason = ALREADY_PROTECTED  # another firm's approved registration holds it
+    if reason:
+        _move(registration, RegistrationStatus.REJECTED, by=None, reason=reason)
+        registration.decision_reason = reason
         registration.save(update_fields=["status", "decision_reason"])
         notify_submitter(registration, "registration_rejected")
     return registration

@@ -8,6 +8,7 @@ from deals.matching import normalize_domain
 from deals.models import DealRegistration, Product, RegistrationMatch, RegistrationStatus
 from deals.services.orders import LineInput, customer_upsert, order_record
 from deals.services.registrations import (
+    ALREADY_PROTECTED,
     NEVER_AFTER_ORDER,
     conflict_candidates,
     registration_approve,
@@ -64,6 +65,24 @@ def test_conflicts_are_recorded_for_the_reviewer_only(deals_cast):
     assert [(kind, record.pk) for kind, record, _ in by_email] == [("registration", first.pk)]
     assert first.pk not in matches  # the first had nothing to conflict with
     assert second.status == RegistrationStatus.SUBMITTED
+
+
+def test_another_firms_approved_registration_blocks_without_naming_it(
+    deals_cast, django_capture_on_commit_callbacks
+):
+    c = deals_cast
+    first = register(c.partner_admin_a1, "Acme Inc.", "acme.com")
+    with tenant_scope(c.tenant_a):
+        registration_approve(tenant=c.tenant_a, registration=first, user=c.manager_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        blocked = register(c.partner_rep_a2, "ACME, Incorporated", "jane@acme.com")
+    assert blocked.status == RegistrationStatus.REJECTED
+    assert blocked.decision_reason == ALREADY_PROTECTED
+    mail_to_partner = mail.outbox[-1]
+    assert mail_to_partner.to == [c.partner_rep_a2.user.email]
+    assert c.firm_a1.name not in mail_to_partner.body
+    with tenant_scope(c.tenant_a):
+        assert blocked.matches.get().other_registration == first  # the reviewer still sees it
 
 
 def test_registrations_of_another_tenant_never_conflict(deals_cast):
