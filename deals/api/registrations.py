@@ -207,15 +207,18 @@ class IsReviewer(TenantPermission):
         raise exceptions.PermissionDenied("Only partner managers decide registrations.")
 
 
-class ApproveApi(APIView):
+class DecisionApi(APIView):
+    """A reviewer's decision; subclasses name the service that carries it out."""
+
     permission_classes = [IsTenantStaff, IsReviewer]
+    decide = staticmethod(registration_approve)
 
     @extend_schema(request=ReasonInput, responses=ReviewOutput)
     def post(self, request, pk: int):
         registration = get_object_or_404(visible_registrations(request), pk=pk)
         data = ReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
-        registration = registration_approve(
+        registration = self.decide(
             tenant=request.tenant,
             registration=registration,
             user=request.user,
@@ -224,18 +227,9 @@ class ApproveApi(APIView):
         return Response(ReviewOutput(registration).data)
 
 
-class RejectApi(APIView):
-    permission_classes = [IsTenantStaff, IsReviewer]
+class ApproveApi(DecisionApi):
+    decide = staticmethod(registration_approve)
 
-    @extend_schema(request=ReasonInput, responses=ReviewOutput)
-    def post(self, request, pk: int):
-        registration = get_object_or_404(visible_registrations(request), pk=pk)
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        registration = registration_reject(
-            tenant=request.tenant,
-            registration=registration,
-            user=request.user,
-            reason=data.validated_data["reason"],
-        )
-        return Response(ReviewOutput(registration).data)
+
+class RejectApi(DecisionApi):
+    decide = staticmethod(registration_reject)
