@@ -1,0 +1,160 @@
+"""The rules engine: measure every enrolment against a program version, set-based.
+
+Pure computation: nothing is written here (tiers.services persists and applies), so a
+draft version can be simulated against real data.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from partners.models import Enrolment
+from programs.models import ProgramVersion, Requirement, Tier
+from tiers.metrics import IMPLEMENTATIONS, Measure
+from tiers.windows import Period, window
+
+COMPARE = {
+    ">=": lambda v, t: v >= t,
+    ">": lambda v, t: v > t,
+    "<=": lambda v, t: v <= t,
+    "<": lambda v, t: v < t,
+    "==": lambda v, t: v == t,
+    "is true": lambda v, t: v >= 1,
+}
+
+
+@dataclass
+class Result:
+    tier: Tier
+    requirement: Requirement
+    measure: Measure
+    passed: bool
+    window_start: datetime.date | None
+    window_end: datetime.date
+
+
+@dataclass
+class Outcome:
+    enrolment: Enrolment
+    current_tier: str
+    resulting_tier: str
+    next_tier: str
+    meets_entry: bool
+    results: list[Result] = field(default_factory=list)
+    missing_for_next: list[dict] = field(default_factory=list)
+
+    @property
+    def change(self) -> str:
+        if self.resulting_tier == self.current_tier:
+            return "none"
+        return (
+            "upgrade"
+            if self._rank(self.resulting_tier) > self._rank(self.current_tier)
+            else "downgrade"
+        )
+
+    def _rank(self, key: str) -> int:
+        return self.ranks.get(key, -1)
+
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+def applies_to(requirement: Requirement, enrolment: Enrolment) -> bool:
+    return not requirement.tracks or bool(set(requirement.tracks) & set(enrolment.tracks))
+
+
+def measure_all(
+    version: ProgramVersion, enrolments: list[Enrolment], period: Period
+) -> dict[int, tuple[dict[int, Measure], datetime.date | None, datetime.date]]:
+    """Per requirement id: (measures by enrolment id, window). One metric call per distinct
+    (metric, window, parameters), whatever the number of enrolments."""
+    cache: dict[tuple, tuple] = {}
+    measured = {}
+    for requirement in Requirement.objects.filter(version=version):
+        start, end = window(requirement.window_kind, requirement.window_months, period, version)
+        key = (requirement.metric, start, end, repr(sorted(requirement.params.items())))
+        if key not in cache:
+            function = IMPLEMENTATIONS[requirement.metric]
+            cache[key] = (function(enrolments, start, end, requirement.params), start, end)
+        measured[requirement.pk] = cache[key]
+    return measured
+
+
+def evaluate(version: ProgramVersion, enrolments: list[Enrolment], period: Period) -> list[Outcome]:
+    """The tier each enrolment qualifies for in `period`, with every requirement's evidence."""
+    tiers = list(Tier.objects.filter(version=version).order_by("rank"))
+    ranks = {t.key: t.rank for t in tiers}
+    requirements: dict[int, list[Requirement]] = {t.pk: [] for t in tiers}
+    for requirement in Requirement.objects.filter(version=version).order_by("position"):
+        requirements[requirement.tier_id].append(requirement)
+    measured = measure_all(version, enrolments, period)
+    outcomes = []
+    for enrolment in enrolments:
+        results: dict[str, list[Result]] = {}
+        for tier in tiers:
+            results[tier.key] = []
+            for requirement in requirements[tier.pk]:
+                if not applies_to(requirement, enrolment):
+                    continue
+                measures, start, end = measured[requirement.pk]
+                measure = measures.get(enrolment.pk, Measure(Decimal(0)))
+                threshold = requirement.threshold if requirement.threshold is not None else 0
+                passed = COMPARE[requirement.comparator](measure.value, Decimal(threshold))
+                results[tier.key].append(Result(tier, requirement, measure, passed, start, end))
+        outcomes.append(_decide(enrolment, tiers, ranks, results))
+    return outcomes
+
+
+def _decide(enrolment, tiers, ranks, results) -> Outcome:
+    own = {t.key: all(r.passed for r in results[t.key]) for t in tiers}
+    eligible: dict[str, bool] = {}
+    below = True
+    for tier in tiers:
+        eligible[tier.key] = own[tier.key] and (below or not tier.requires_lower)
+        below = eligible[tier.key]
+    entry = next(t for t in tiers if t.entry)
+    current = enrolment.tier_key
+    grantable = [t for t in tiers if eligible[t.key] and not t.invite_only]
+    resulting = grantable[-1].key if grantable else entry.key
+    current_tier = next((t for t in tiers if t.key == current), None)
+    if current_tier is not None and current_tier.invite_only and eligible[current]:
+        resulting = current  # an invitation stands while its requirements hold
+    if ranks.get(resulting, -1) < ranks.get(entry.key, 0):
+        resulting = entry.key
+    above = [t for t in tiers if t.rank > ranks[resulting]]
+    next_tier = above[0] if above else None
+    missing = []
+    if next_tier is not None:
+        missing = [
+            {
+                "tier": next_tier.key,
+                "requirement": r.requirement.key,
+                "label": r.requirement.label,
+                "value": str(r.measure.value),
+                "comparator": r.requirement.comparator,
+                "threshold": None
+                if r.requirement.threshold is None
+                else format(r.requirement.threshold.normalize(), "f"),
+            }
+            for r in results[next_tier.key]
+            if not r.passed
+        ]
+        if next_tier.invite_only:
+            missing.append(
+                {
+                    "tier": next_tier.key,
+                    "requirement": "invitation",
+                    "label": f"{next_tier.name} is by invitation only",
+                }
+            )
+    flat = [r for tier in tiers for r in results[tier.key]]
+    return Outcome(
+        enrolment=enrolment,
+        current_tier=current,
+        resulting_tier=resulting,
+        next_tier=next_tier.key if next_tier else "",
+        meets_entry=own[entry.key],
+        results=flat,
+        missing_for_next=missing,
+        ranks=ranks,
+    )

@@ -1,0 +1,47 @@
+"""Set-based metric implementations: one function per key of programs.metrics.METRICS.
+
+Each computes the value for *every* enrolment given, over one window, in a bounded
+number of queries (never one per partner), and returns the ids it counted as evidence.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from partners.models import Enrolment
+
+
+@dataclass
+class Measure:
+    value: Decimal
+    evidence: list[int] = field(default_factory=list)
+
+
+MetricFunction = Callable[
+    [list[Enrolment], datetime.date | None, datetime.date, dict], dict[int, Measure]
+]
+IMPLEMENTATIONS: dict[str, MetricFunction] = {}
+
+
+def metric(key: str) -> Callable[[MetricFunction], MetricFunction]:
+    def register(function: MetricFunction) -> MetricFunction:
+        IMPLEMENTATIONS[key] = function
+        return function
+
+    return register
+
+
+def by_firm(enrolments: list[Enrolment], counted: dict[int, list[int]]) -> dict[int, Measure]:
+    """Per-firm record ids -> a count Measure for each enrolment of those firms."""
+    return {
+        e.pk: Measure(Decimal(len(counted.get(e.firm_id, []))), counted.get(e.firm_id, [])[:200])
+        for e in enrolments
+    }
+
+
+def ratio(numerator: int, denominator: int) -> Decimal:
+    return Decimal(0) if denominator == 0 else (Decimal(numerator) / Decimal(denominator))
+
+
+from tiers.metrics import deals, partners  # noqa: E402,F401  (registers the implementations)

@@ -1,0 +1,139 @@
+"""Metrics over registrations, sales calls and orders."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Q
+
+from deals.models import DealRegistration, Order, RegistrationStatus, SalesActivity
+from partners.terms import add_months
+from tiers.metrics import Measure, by_firm, metric, ratio
+
+
+def _firms(enrolments) -> set[int]:
+    return {e.firm_id for e in enrolments}
+
+
+def _programs(enrolments) -> set[int]:
+    return {e.program_id for e in enrolments}
+
+
+def _window(field: str, start, end) -> Q:
+    q = Q(**{f"{field}__lte": end})
+    return q & Q(**{f"{field}__gte": start}) if start else q
+
+
+def _source(params: dict, field: str = "lead_source") -> Q:
+    source = params.get("lead_source", "any")
+    return Q() if source in ("", "any") else Q(**{field: source})
+
+
+def _grouped(rows) -> dict[int, list[int]]:
+    grouped: dict[int, list[int]] = defaultdict(list)
+    for firm_id, pk in rows:
+        grouped[firm_id].append(pk)
+    return grouped
+
+
+@metric("qualified_opportunities")
+def qualified_opportunities(enrolments, start, end, params):
+    rows = DealRegistration.objects.filter(
+        _window("qualified_on", start, end),
+        _source(params),
+        firm_id__in=_firms(enrolments),
+        program_id__in=_programs(enrolments),
+    ).values_list("firm_id", "pk")
+    return by_firm(enrolments, _grouped(rows))
+
+
+@metric("conversion_rate")
+def conversion_rate(enrolments, start, end, params):
+    """Won ÷ qualified, among the firm's registrations qualified in the window."""
+    qualified: dict[int, list[int]] = defaultdict(list)
+    won: dict[int, int] = defaultdict(int)
+    for firm_id, pk, status in DealRegistration.objects.filter(
+        _window("qualified_on", start, end),
+        firm_id__in=_firms(enrolments),
+        program_id__in=_programs(enrolments),
+    ).values_list("firm_id", "pk", "status"):
+        qualified[firm_id].append(pk)
+        won[firm_id] += status == RegistrationStatus.WON
+    return {
+        e.pk: Measure(
+            ratio(won[e.firm_id], len(qualified[e.firm_id])), qualified.get(e.firm_id, [])[:200]
+        )
+        for e in enrolments
+    }
+
+
+@metric("timely_registration_ratio")
+def timely_registration_ratio(enrolments, start, end, params):
+    """Share of opportunities opened in the window that the partner had registered first."""
+    grace = datetime.timedelta(days=params.get("grace_days", 0))
+    total: dict[int, list[int]] = defaultdict(list)
+    timely: dict[int, int] = defaultdict(int)
+    for firm_id, pk, submitted_at, opened_on in DealRegistration.objects.filter(
+        _window("opportunity_created_on", start, end),
+        firm_id__in=_firms(enrolments),
+        program_id__in=_programs(enrolments),
+    ).values_list("firm_id", "pk", "submitted_at", "opportunity_created_on"):
+        total[firm_id].append(pk)
+        timely[firm_id] += submitted_at.date() <= opened_on + grace
+    # no opportunities: nothing was registered late
+    return {
+        e.pk: Measure(
+            ratio(timely[e.firm_id], len(total[e.firm_id])) if total.get(e.firm_id) else Decimal(1),
+            total.get(e.firm_id, [])[:200],
+        )
+        for e in enrolments
+    }
+
+
+@metric("closed_won_opportunities")
+def closed_won_opportunities(enrolments, start, end, params):
+    """Registrations whose customer bound an order within N months of the referral."""
+    months = params["months_after_referral"]
+    counted: dict[int, set[int]] = defaultdict(set)
+    for firm_id, registration_id, submitted_at, ordered_on in Order.objects.filter(
+        _window("ordered_on", start, end),
+        _source(params, "registration__lead_source"),
+        registration__firm_id__in=_firms(enrolments),
+        registration__program_id__in=_programs(enrolments),
+    ).values_list(
+        "registration__firm_id", "registration_id", "registration__submitted_at", "ordered_on"
+    ):
+        referred_on = submitted_at.date()
+        if referred_on <= ordered_on <= add_months(referred_on, months):
+            counted[firm_id].add(registration_id)
+    return by_firm(enrolments, {firm: sorted(ids) for firm, ids in counted.items()})
+
+
+@metric("leads_with_sales_call")
+def leads_with_sales_call(enrolments, start, end, params):
+    """Distinct registered leads with a call of the given kinds in the window."""
+    counted: dict[int, set[int]] = defaultdict(set)
+    for firm_id, registration_id in SalesActivity.objects.filter(
+        _window("occurred_on", start, end),
+        _source(params, "registration__lead_source"),
+        kind__in=params["call_kinds"],
+        vendor_attended=True,
+        registration__firm_id__in=_firms(enrolments),
+        registration__program_id__in=_programs(enrolments),
+    ).values_list("registration__firm_id", "registration_id"):
+        counted[firm_id].add(registration_id)
+    return by_firm(enrolments, {firm: sorted(ids) for firm, ids in counted.items()})
+
+
+@metric("completed_initial_orders_unique_clients")
+def completed_initial_orders_unique_clients(enrolments, start, end, params):
+    """Distinct customers with a completed initial order in the window, referred by the firm."""
+    clients: dict[int, dict[int, int]] = defaultdict(dict)
+    for firm_id, customer_id, pk in Order.objects.filter(
+        _window("completed_on", start, end),
+        _source(params),
+        is_initial_purchase=True,
+        firm_id__in=_firms(enrolments),
+    ).values_list("firm_id", "customer_id", "pk"):
+        clients[firm_id].setdefault(customer_id, pk)
+    return by_firm(enrolments, {f: list(c.values()) for f, c in clients.items()})

@@ -1,0 +1,36 @@
+import datetime
+
+from django.db.models import Q, QuerySet
+
+from partners.models import Enrolment
+from tiers.models import TierAssignment, TierEvaluation
+
+
+def tier_held_on(enrolment: Enrolment, on: datetime.date) -> str | None:
+    """The tier key the enrolment held on `on` (one query); None before it was approved.
+
+    Before any history was recorded, the tier accepted at approval is the answer.
+    """
+    held = (
+        TierAssignment.objects.filter(enrolment=enrolment, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("-valid_from")
+        .values_list("tier", flat=True)
+        .first()
+    )
+    if held is not None:
+        return held
+    if (
+        enrolment.approved_at.date() <= on
+        and not TierAssignment.objects.filter(enrolment=enrolment).exists()
+    ):
+        return enrolment.tier_key
+    return None
+
+
+def evaluations_of(enrolment: Enrolment) -> QuerySet[TierEvaluation]:
+    return TierEvaluation.objects.filter(enrolment=enrolment).prefetch_related("results")
+
+
+def latest_evaluation(enrolment: Enrolment) -> TierEvaluation | None:
+    return evaluations_of(enrolment).order_by("-as_of", "-pk").first()

@@ -1,0 +1,292 @@
+"""Writes of the tier engine: evaluations stored with evidence, tier history, overrides."""
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from partners.models import Enrolment
+from partners.models.enrolment import ENDED_STATUSES
+from partners.terms import ONE_DAY
+from programs.models import Program, ProgramVersion, Tier
+from programs.selectors import version_in_force
+from tenants.errors import ApplicationError, Conflict
+from tenants.models import Tenant
+from tiers import engine
+from tiers.models import (
+    AssignmentSource,
+    EvaluationStatus,
+    RequirementResult,
+    TierAssignment,
+    TierEvaluation,
+)
+from tiers.windows import Period
+
+BATCH = 2000
+
+
+def live_enrolments(program: Program) -> list[Enrolment]:
+    return list(
+        Enrolment.objects.filter(program=program).exclude(status__in=ENDED_STATUSES).order_by("pk")
+    )
+
+
+def effective_date(
+    version: ProgramVersion, outcome: engine.Outcome, period: Period, today: datetime.date
+) -> datetime.date | None:
+    """When the outcome's change takes effect under the program's evaluation policy."""
+    policy = version.evaluation
+    rule = (
+        policy["upgrade_effective"]
+        if outcome.change == "upgrade"
+        else policy["downgrade_effective"]
+    )
+    if rule == "immediate":
+        return max(period.end, today) if period.kind == "as_of" else period.end + ONE_DAY
+    if rule == "notification_date":
+        month, day = (int(p) for p in policy["notification_dates"][f"Q{period.quarter}"].split("-"))
+        year = period.end.year + (1 if month < period.end.month else 0)
+        return datetime.date(year, month, day)
+    return outcome.enrolment.term_end + ONE_DAY  # next_term_start
+
+
+def _ensure_history(enrolments: list[Enrolment]) -> None:
+    """Record the approval tier for enrolments that have no tier history yet."""
+    with_history = set(
+        TierAssignment.objects.filter(enrolment__in=enrolments).values_list(
+            "enrolment_id", flat=True
+        )
+    )
+    TierAssignment.objects.bulk_create(
+        TierAssignment(
+            tenant_id=e.tenant_id,
+            enrolment=e,
+            tier=e.tier_key,
+            valid_from=e.approved_at.date(),
+            source=AssignmentSource.INITIAL,
+        )
+        for e in enrolments
+        if e.pk not in with_history
+    )
+
+
+def tier_assign(
+    *,
+    enrolment: Enrolment,
+    tier: str,
+    valid_from: datetime.date,
+    source: str,
+    evaluation: TierEvaluation | None = None,
+    reason: str = "",
+    user: AbstractBaseUser | None = None,
+    today: datetime.date | None = None,
+) -> TierAssignment:
+    """Make `tier` the enrolment's tier from `valid_from`; later plans give way to it."""
+    today = today or timezone.localdate()
+    _ensure_history([enrolment])
+    TierAssignment.objects.filter(enrolment=enrolment, valid_from__gte=valid_from).delete()
+    TierAssignment.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from),
+        enrolment=enrolment,
+        valid_from__lt=valid_from,
+    ).update(valid_to=valid_from - ONE_DAY)
+    assignment = TierAssignment.objects.create(
+        tenant_id=enrolment.tenant_id,
+        enrolment=enrolment,
+        tier=tier,
+        valid_from=valid_from,
+        source=source,
+        evaluation=evaluation,
+        reason=reason,
+        created_by=user,
+    )
+    if valid_from <= today:
+        Enrolment.objects.filter(pk=enrolment.pk).update(tier_key=tier, tier_since=valid_from)
+        enrolment.tier_key, enrolment.tier_since = tier, valid_from
+    return assignment
+
+
+@transaction.atomic
+def tiers_evaluate(
+    *,
+    tenant: Tenant,
+    program: Program,
+    period: Period,
+    today: datetime.date | None = None,
+    enrolments: list[Enrolment] | None = None,
+    run_key: str | None = None,
+) -> list[TierEvaluation]:
+    """Evaluate and store; the same program and period again stores nothing new."""
+    today = today or timezone.localdate()
+    version = version_in_force(program, period.end)
+    if version is None:
+        raise ApplicationError(f"No version of {program} is in force on {period.end}.")
+    run_key = run_key or period.key
+    enrolments = enrolments if enrolments is not None else live_enrolments(program)
+    done = set(
+        TierEvaluation.objects.filter(enrolment__in=enrolments, run_key=run_key).values_list(
+            "enrolment_id", flat=True
+        )
+    )
+    todo = [e for e in enrolments if e.pk not in done]
+    if not todo:
+        return []
+    _ensure_history(todo)
+    outcomes = engine.evaluate(version, todo, period)
+    evaluations = TierEvaluation.objects.bulk_create(
+        [_evaluation(tenant, version, o, period, run_key, today) for o in outcomes],
+        batch_size=BATCH,
+    )
+    RequirementResult.objects.bulk_create(
+        (
+            RequirementResult(
+                tenant=tenant,
+                evaluation=evaluation,
+                tier=r.tier.key,
+                requirement=r.requirement.key,
+                label=r.requirement.label,
+                metric=r.requirement.metric,
+                comparator=r.requirement.comparator,
+                threshold=r.requirement.threshold,
+                value=r.measure.value,
+                window_start=r.window_start,
+                window_end=r.window_end,
+                passed=r.passed,
+                evidence=r.measure.evidence,
+            )
+            for evaluation, outcome in zip(evaluations, outcomes, strict=True)
+            for r in outcome.results
+        ),
+        batch_size=BATCH,
+    )
+    standing = {True: [], False: []}
+    for outcome, evaluation in zip(outcomes, evaluations, strict=True):
+        standing[outcome.meets_entry].append(outcome.enrolment.pk)
+        if evaluation.status == EvaluationStatus.SCHEDULED:
+            tier_assign(
+                enrolment=outcome.enrolment,
+                tier=evaluation.resulting_tier,
+                valid_from=evaluation.effective_on,
+                source=AssignmentSource.EVALUATION,
+                evaluation=evaluation,
+                today=today,
+            )
+            if evaluation.effective_on <= today:
+                evaluation.status = EvaluationStatus.APPLIED
+                evaluation.save(update_fields=["status"])
+    for good, ids in standing.items():
+        Enrolment.objects.filter(pk__in=ids).update(good_standing=good)
+    return evaluations
+
+
+def _evaluation(tenant, version, outcome, period, run_key, today) -> TierEvaluation:
+    change = outcome.change
+    effective = effective_date(version, outcome, period, today) if change != "none" else None
+    if change == "none":
+        status = EvaluationStatus.NO_CHANGE
+    elif version.evaluation.get("manager_confirmation"):
+        status = EvaluationStatus.AWAITING_CONFIRMATION
+    else:
+        status = EvaluationStatus.SCHEDULED
+    return TierEvaluation(
+        tenant=tenant,
+        enrolment=outcome.enrolment,
+        program_version=version,
+        run_key=run_key,
+        as_of=period.end,
+        current_tier=outcome.current_tier,
+        resulting_tier=outcome.resulting_tier,
+        next_tier=outcome.next_tier,
+        missing_for_next=outcome.missing_for_next,
+        change=change,
+        effective_on=effective,
+        status=status,
+    )
+
+
+@transaction.atomic
+def evaluation_decide(
+    *,
+    tenant: Tenant,
+    evaluation: TierEvaluation,
+    user: AbstractBaseUser,
+    confirm: bool,
+    today: datetime.date | None = None,
+) -> TierEvaluation:
+    """A manager confirms (the change takes effect on its date) or dismisses a proposal."""
+    today = today or timezone.localdate()
+    claimed = TierEvaluation.objects.filter(
+        pk=evaluation.pk, status=EvaluationStatus.AWAITING_CONFIRMATION
+    ).update(
+        status=EvaluationStatus.SCHEDULED if confirm else EvaluationStatus.DISMISSED,
+        decided_by=user,
+    )
+    if claimed != 1:
+        raise Conflict("This evaluation is not waiting for a decision.")
+    evaluation.refresh_from_db()
+    if confirm:
+        valid_from = max(evaluation.effective_on, today)
+        tier_assign(
+            enrolment=evaluation.enrolment,
+            tier=evaluation.resulting_tier,
+            valid_from=valid_from,
+            source=AssignmentSource.EVALUATION,
+            evaluation=evaluation,
+            user=user,
+            today=today,
+        )
+        if valid_from <= today:
+            evaluation.status = EvaluationStatus.APPLIED
+            evaluation.save(update_fields=["status"])
+    return evaluation
+
+
+@transaction.atomic
+def tier_override(
+    *,
+    tenant: Tenant,
+    enrolment: Enrolment,
+    tier: str,
+    reason: str,
+    user: AbstractBaseUser,
+    valid_from: datetime.date | None = None,
+) -> TierAssignment:
+    """A manager sets the tier (invite-only tiers: an invitation), always with a reason."""
+    if not (reason or "").strip():
+        raise ApplicationError("Say why.", fields={"reason": ["A reason is required."]})
+    version = version_in_force(enrolment.program, valid_from or timezone.localdate())
+    target = Tier.objects.filter(version=version, key=tier).first()
+    if target is None:
+        raise ApplicationError(
+            f"{tier!r} is not a tier of {enrolment.program}.", fields={"tier": ["Unknown tier."]}
+        )
+    source = AssignmentSource.INVITATION if target.invite_only else AssignmentSource.OVERRIDE
+    return tier_assign(
+        enrolment=enrolment,
+        tier=tier,
+        valid_from=valid_from or timezone.localdate(),
+        source=source,
+        reason=reason.strip(),
+        user=user,
+    )
+
+
+@transaction.atomic
+def scheduled_tiers_apply(*, tenant: Tenant, today: datetime.date) -> int:
+    """Bring enrolments' current tier up to date with assignments whose day has come."""
+    applied = 0
+    for assignment in TierAssignment.objects.filter(
+        valid_from__lte=today, valid_to__isnull=True
+    ).select_related("enrolment"):
+        enrolment = assignment.enrolment
+        if enrolment.tier_key != assignment.tier:
+            Enrolment.objects.filter(pk=enrolment.pk).update(
+                tier_key=assignment.tier, tier_since=assignment.valid_from
+            )
+            applied += 1
+    TierEvaluation.objects.filter(
+        status=EvaluationStatus.SCHEDULED, effective_on__lte=today
+    ).update(status=EvaluationStatus.APPLIED)
+    return applied
