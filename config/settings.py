@@ -127,6 +127,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
         "args": ["deals.tasks.registrations_daily"],
     },
+    # tier evaluations on each program's own calendar (quarters, years, term starts, days)
+    "evaluations-daily": {
+        "task": "tenants.tasks.run_for_every_tenant",
+        "schedule": 60 * 60,
+        "args": ["tiers.tasks.evaluations_daily"],
+    },
     "purge-expired-sessions": {
         "task": "tenants.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,

@@ -1,0 +1,118 @@
+"""The tier calendar: one daily tick per tenant enqueues one task per due program period."""
+
+import datetime
+import logging
+
+from deals.models import DealRegistration, Order
+from partners.models import Enrolment
+from partners.models.enrolment import ENDED_STATUSES
+from programs.models import Program
+from programs.selectors import version_in_force
+from tenants import events
+from tenants.models import Tenant
+from tenants.scope import tenant_scope
+from tenants.tasks import tenant_task, tenant_today
+from tiers.calendar import due_periods, term_starts_due
+from tiers.services import scheduled_tiers_apply, tiers_evaluate
+from tiers.windows import as_of, parse_period
+
+logger = logging.getLogger(__name__)
+
+
+@tenant_task()
+def evaluations_daily(tenant: Tenant, today: str | None = None) -> dict[str, int]:
+    """Apply tiers whose day came, then enqueue every evaluation that is due."""
+    day = datetime.date.fromisoformat(today) if today else tenant_today(tenant)
+    applied = scheduled_tiers_apply(tenant=tenant, today=day)
+    enqueued = 0
+    for program in Program.objects.filter(tenant=tenant):
+        for period, key in due_periods(program, day):
+            evaluate_program_period.delay(tenant.pk, program.pk, period.key, key, day.isoformat())
+            enqueued += 1
+        for enrolment, period, key in term_starts_due(program, day):
+            evaluate_program_period.delay(
+                tenant.pk, program.pk, period.key, key, day.isoformat(), [enrolment.pk]
+            )
+            enqueued += 1
+    return {"applied": applied, "enqueued": enqueued}
+
+
+@tenant_task()
+def evaluate_program_period(
+    tenant: Tenant,
+    program_id: int,
+    period_key: str,
+    run_key: str,
+    today: str,
+    enrolment_ids: list[int] | None = None,
+) -> int:
+    """Evaluate one program period; a duplicate (same run key) stores nothing new."""
+    program = Program.objects.get(pk=program_id)
+    enrolments = (
+        list(Enrolment.objects.filter(pk__in=enrolment_ids)) if enrolment_ids is not None else None
+    )
+    stored = tiers_evaluate(
+        tenant=tenant,
+        program=program,
+        period=parse_period(period_key),
+        run_key=run_key,
+        today=datetime.date.fromisoformat(today),
+        enrolments=enrolments,
+    )
+    return len(stored)
+
+
+def reevaluate_on_event(*, tenant_id: int, firm_ids: list[int], today: datetime.date) -> None:
+    """Immediate-change programs (CIMcloud) re-evaluate the firms an event touched."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    with tenant_scope(tenant):
+        enrolments = list(
+            Enrolment.objects.filter(firm_id__in=firm_ids)
+            .exclude(status__in=ENDED_STATUSES)
+            .select_related("program")
+        )
+        for program in {e.program for e in enrolments}:
+            version = version_in_force(program, today)
+            if version is None or "on_event" not in version.evaluation["cadences"]:
+                continue
+            mine = [e for e in enrolments if e.program_id == program.pk]
+            stamp = datetime.datetime.now().strftime("%Y%m%d%H%M%S%f")
+            tiers_evaluate(
+                tenant=tenant,
+                program=program,
+                period=as_of(today),
+                run_key=f"event-{stamp}",
+                today=today,
+                enrolments=mine,
+            )
+
+
+def _on_order_completed(*, tenant_id: int, order_id: int, **_) -> None:
+    tenant = Tenant.objects.get(pk=tenant_id)
+    with tenant_scope(tenant):
+        order = Order.objects.filter(pk=order_id).values_list("firm_id", flat=True).first()
+    if order:
+        reevaluate_on_event(tenant_id=tenant_id, firm_ids=[order], today=tenant_today(tenant))
+
+
+def _on_sales_activity(*, tenant_id: int, registration_id: int, **_) -> None:
+    tenant = Tenant.objects.get(pk=tenant_id)
+    with tenant_scope(tenant):
+        firm = (
+            DealRegistration.objects.filter(pk=registration_id)
+            .values_list("firm_id", flat=True)
+            .first()
+        )
+    if firm:
+        reevaluate_on_event(tenant_id=tenant_id, firm_ids=[firm], today=tenant_today(tenant))
+
+
+def _on_activity_verified(*, tenant_id: int, firm_ids: list[int], **_) -> None:
+    tenant = Tenant.objects.get(pk=tenant_id)
+    reevaluate_on_event(tenant_id=tenant_id, firm_ids=firm_ids, today=tenant_today(tenant))
+
+
+def subscribe() -> None:
+    events.subscribe(events.ORDER_COMPLETED, _on_order_completed)
+    events.subscribe(events.SALES_ACTIVITY_RECORDED, _on_sales_activity)
+    events.subscribe(events.ACTIVITY_VERIFIED, _on_activity_verified)
