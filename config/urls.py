@@ -10,12 +10,15 @@ from partners.urls import portal_urlpatterns as partner_portal
 from partners.views import directory as partner_directory
 from programs.urls import api_urlpatterns as program_api
 from tenants import views as tenant_views
+from tiers.urls import api_urlpatterns as tier_api
+from tiers.urls import portal_urlpatterns as tier_portal
 
 # Everything a tenant owns lives under /<tenant_slug>/; TenantMiddleware resolves it.
 api_v1 = [
     *partner_api,
     *program_api,
     *deal_api,
+    *tier_api,
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
@@ -38,6 +41,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("<slug:tenant_slug>/portal/", include(partner_portal)),
     path("<slug:tenant_slug>/portal/", include(deal_portal)),
+    path("<slug:tenant_slug>/portal/", include(tier_portal)),
     path("<slug:tenant_slug>/directory/", partner_directory.directory, name="directory"),
     path("<slug:tenant_slug>/api/v1/", include(api_v1)),
 ]

@@ -112,3 +112,11 @@ class TierAssignment(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.enrolment}: {self.tier} from {self.valid_from}"
+
+
+class PartnerTier(Enrolment):
+    """The console's view of enrolments from the tier engine's side (no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "partner tier"
