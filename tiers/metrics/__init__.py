@@ -5,6 +5,7 @@ number of queries (never one per partner), and returns the ids it counted as evi
 """
 
 import datetime
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,6 +39,19 @@ def by_firm(enrolments: list[Enrolment], counted: dict[int, list[int]]) -> dict[
         e.pk: Measure(Decimal(len(counted.get(e.firm_id, []))), counted.get(e.firm_id, [])[:200])
         for e in enrolments
     }
+
+
+def zone_of(enrolments: list[Enrolment]) -> zoneinfo.ZoneInfo:
+    """The vendor's time zone: windows are the vendor's calendar days."""
+    return zoneinfo.ZoneInfo(enrolments[0].tenant.time_zone if enrolments else "UTC")
+
+
+def day_start(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+
+
+def local_date(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.date:
+    return moment.astimezone(zone).date()
 
 
 def ratio(numerator: int, denominator: int) -> Decimal:

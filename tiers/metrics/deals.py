@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from deals.models import DealRegistration, Order, RegistrationStatus, SalesActivity
 from partners.terms import add_months
-from tiers.metrics import Measure, by_firm, metric, ratio
+from tiers.metrics import Measure, by_firm, local_date, metric, ratio, zone_of
 
 
 def _firms(enrolments) -> set[int]:
@@ -71,6 +71,7 @@ def conversion_rate(enrolments, start, end, params):
 def timely_registration_ratio(enrolments, start, end, params):
     """Share of opportunities opened in the window that the partner had registered first."""
     grace = datetime.timedelta(days=params.get("grace_days", 0))
+    zone = zone_of(enrolments)
     total: dict[int, list[int]] = defaultdict(list)
     timely: dict[int, int] = defaultdict(int)
     for firm_id, pk, submitted_at, opened_on in DealRegistration.objects.filter(
@@ -79,7 +80,7 @@ def timely_registration_ratio(enrolments, start, end, params):
         program_id__in=_programs(enrolments),
     ).values_list("firm_id", "pk", "submitted_at", "opportunity_created_on"):
         total[firm_id].append(pk)
-        timely[firm_id] += submitted_at.date() <= opened_on + grace
+        timely[firm_id] += local_date(submitted_at, zone) <= opened_on + grace
     # no opportunities: nothing was registered late
     return {
         e.pk: Measure(
@@ -94,6 +95,7 @@ def timely_registration_ratio(enrolments, start, end, params):
 def closed_won_opportunities(enrolments, start, end, params):
     """Registrations whose customer bound an order within N months of the referral."""
     months = params["months_after_referral"]
+    zone = zone_of(enrolments)
     counted: dict[int, set[int]] = defaultdict(set)
     for firm_id, registration_id, submitted_at, ordered_on in Order.objects.filter(
         _window("ordered_on", start, end),
@@ -103,7 +105,7 @@ def closed_won_opportunities(enrolments, start, end, params):
     ).values_list(
         "registration__firm_id", "registration_id", "registration__submitted_at", "ordered_on"
     ):
-        referred_on = submitted_at.date()
+        referred_on = local_date(submitted_at, zone)
         if referred_on <= ordered_on <= add_months(referred_on, months):
             counted[firm_id].add(registration_id)
     return by_firm(enrolments, {firm: sorted(ids) for firm, ids in counted.items()})

@@ -18,7 +18,8 @@ from partners.models import (
     VendorRelease,
 )
 from partners.selectors.activities import business_days_between
-from tiers.metrics import Measure, by_firm, metric, ratio
+from partners.terms import ONE_DAY
+from tiers.metrics import Measure, by_firm, day_start, metric, ratio, zone_of
 
 
 def _firm_ids(enrolments) -> set[int]:
@@ -39,8 +40,9 @@ def _in_window(field: str, start, end) -> Q:
 
 @metric("agreement_accepted")
 def agreement_accepted(enrolments, start, end, params):
+    zone = zone_of(enrolments)
     rows = AgreementAcceptance.objects.filter(
-        firm_id__in=_firm_ids(enrolments), accepted_at__date__lte=end
+        firm_id__in=_firm_ids(enrolments), accepted_at__lt=day_start(end + ONE_DAY, zone)
     ).values_list("firm_id", "pk")
     accepted = _grouped(rows)
     return {
@@ -135,14 +137,22 @@ def integration_update_lag_days(enrolments, start, end, params):
 
 @metric("support_issues_resolved_within")
 def support_issues_resolved_within(enrolments, start, end, params):
-    issues = SupportIssue.objects.filter(
-        _in_window("opened_at__date", start, end), firm_id__in=_firm_ids(enrolments)
-    ).values_list("firm_id", "pk", "opened_at", "resolved_at")
+    zone = zone_of(enrolments)
+    opened = Q(opened_at__lt=day_start(end + ONE_DAY, zone))
+    if start:
+        opened &= Q(opened_at__gte=day_start(start, zone))
+    issues = SupportIssue.objects.filter(opened, firm_id__in=_firm_ids(enrolments)).values_list(
+        "firm_id", "pk", "opened_at", "resolved_at"
+    )
     total: dict[int, list[int]] = defaultdict(list)
     in_time: dict[int, int] = defaultdict(int)
-    for firm_id, pk, opened, resolved in issues:
+    for firm_id, pk, opened_at, resolved in issues:
+        opened = opened_at
         total[firm_id].append(pk)
-        if resolved and business_days_between(opened, resolved) <= params["business_days"]:
+        if (
+            resolved
+            and business_days_between(opened.astimezone(zone), resolved) <= params["business_days"]
+        ):
             in_time[firm_id] += 1
     # no issues at all is full marks: nothing was left unresolved
     return {

@@ -11,13 +11,28 @@ from django.utils import timezone
 
 from deals.models import DealRegistration, Product
 from deals.services.orders import LineInput, customer_upsert, order_record
-from deals.services.registrations import registration_approve, registration_submit
-from partners.models import Application, ContactRole, Enrolment, PartnerContact, PartnerFirm
+from deals.services.registrations import (
+    registration_approve,
+    registration_submit,
+    sales_activity_record,
+)
+from partners.models import (
+    Activity,
+    Application,
+    Attestation,
+    ContactRole,
+    Enrolment,
+    PartnerContact,
+    PartnerFirm,
+)
 from partners.services.applications import application_approve, application_submit
 from partners.services.enrolments import notice_record
 from programs.models import Program
 from tenants.models import StaffMembership, StaffRole, Tenant
 from tenants.scope import tenant_scope
+from tenants.tasks import tenant_today
+from tiers.services import tiers_evaluate
+from tiers.windows import as_of
 
 DEMO_TENANTS = [
     # slug, name, time zone, currency, two partner firms (name, country)
@@ -242,6 +257,55 @@ def _demo_deals(tenant: Tenant) -> None:
     )
 
 
+def _demo_tiers(tenant: Tenant) -> None:
+    """CIMcloud's first firm earns Tier 2 with real records; then every program is evaluated."""
+    today = tenant_today(tenant)  # the vendor's calendar day, as the daily jobs see it
+    if tenant.slug == "cimcloud":
+        firm = PartnerFirm.objects.order_by("pk").first()
+        manager = StaffMembership.objects.get(tenant=tenant, role=StaffRole.MANAGER).user
+        if not Activity.objects.filter(firm=firm).exists():
+            for kind, text in (
+                ("orientation", "Registered Partner Orientation call"),
+                ("annual_training", "Annual update session"),
+                ("co_branded_webinar", "Webinar: CIMcloud for Acumatica users"),
+            ):
+                Activity.objects.create(
+                    tenant=tenant,
+                    firm=firm,
+                    kind=kind,
+                    occurred_on=today,
+                    description=text,
+                    status="verified",
+                    verified_by=manager,
+                )
+            Attestation.objects.create(
+                tenant=tenant,
+                firm=firm,
+                kind="website_lists_vendor",
+                valid_from=today,
+                statement="CIMcloud listed as our eCommerce provider",
+                status="verified",
+                verified_by=manager,
+            )
+            registration = DealRegistration.objects.filter(firm=firm, status="won").first()
+            if registration is not None:
+                sales_activity_record(
+                    tenant=tenant,
+                    registration=registration,
+                    user=manager,
+                    kind="demo_call",
+                    occurred_on=today,
+                )
+    for program in Program.objects.filter(tenant=tenant):
+        tiers_evaluate(
+            tenant=tenant,
+            program=program,
+            period=as_of(today),
+            run_key=f"day-{today:%Y-%m-%d}",
+            today=today,
+        )
+
+
 class Command(BaseCommand):
     help = "Create (or refresh) the demo tenants, staff and partner firms; safe to run again."
 
@@ -286,6 +350,7 @@ class Command(BaseCommand):
             with tenant_scope(tenant):
                 logins += _enrol_demo_firms(tenant, password)
                 _demo_deals(tenant)
+                _demo_tiers(tenant)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))
         self.stdout.write(f"Password for every demo user created here: {password}")
         for label, user in logins:
