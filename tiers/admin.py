@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 from unfold.decorators import action
 
-from programs.models import Program, Tier
+from programs.models import Program, ProgramVersion, Tier
 from programs.selectors import version_in_force
 from tenants.admin_base import TenantScopedAdmin, TenantTabularInline
 from tenants.errors import ApplicationError
 from tiers.models import PartnerTier, RequirementResult, TierAssignment, TierEvaluation
 from tiers.services import evaluation_decide, tier_override, tiers_evaluate
-from tiers.windows import as_of
+from tiers.simulation import simulate
+from tiers.windows import as_of, parse_period
 
 
 class ResultInline(TenantTabularInline):
@@ -137,6 +138,22 @@ class AssignmentInline(TenantTabularInline):
         return False
 
 
+class SimulateForm(forms.Form):
+    version = forms.ModelChoiceField(queryset=ProgramVersion.objects.none())
+    period = forms.CharField(
+        required=False, help_text="2025-Q1, 2025 or a date (as of that day); empty: today."
+    )
+
+    def clean_period(self):
+        value = self.cleaned_data["period"].strip()
+        if value:
+            try:
+                parse_period(value)
+            except ValueError as exc:
+                raise forms.ValidationError("Use 2025-Q1, 2025 or YYYY-MM-DD.") from exc
+        return value
+
+
 class OverrideForm(forms.Form):
     tier = forms.ChoiceField()
     valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -155,7 +172,7 @@ class PartnerTierAdmin(TenantScopedAdmin):
     readonly_fields = fields
     inlines = [AssignmentInline]
     actions_detail = ["evaluate_now", "override"]
-    actions_list = ["distribution"]
+    actions_list = ["distribution", "simulate"]
 
     def has_add_permission(self, request, *args):
         return False
@@ -229,6 +246,31 @@ class PartnerTierAdmin(TenantScopedAdmin):
                 "title": f"Set the tier of {enrolment}",
                 "form": form,
                 "button": "Set tier",
+            },
+        )
+
+    @action(description="Simulate a version", url_path="simulate", icon="science")
+    def simulate(self, request):
+        """What-if: run a draft (or any) version against real data; nothing is stored."""
+        form = SimulateForm(request.POST or None)
+        form.fields["version"].queryset = ProgramVersion.objects.select_related("program").order_by(
+            "program__name", "-number"
+        )
+        result = None
+        if request.method == "POST" and form.is_valid():
+            result = simulate(
+                form.cleaned_data["version"],
+                parse_period(form.cleaned_data["period"] or f"{timezone.localdate():%Y-%m-%d}"),
+            )
+        return TemplateResponse(
+            request,
+            "admin/tiers/simulate.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Simulate a program version",
+                "form": form,
+                "result": result,
             },
         )
 

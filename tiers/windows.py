@@ -38,7 +38,8 @@ def as_of(day: datetime.date) -> Period:
 
 
 def parse_period(text: str) -> Period:
-    """'2025-Q1', '2025' or '2025-04-15' (as of that day)."""
+    """'2025-Q1', '2025' or '2025-04-15' / 'asof-2025-04-15' (as of that day)."""
+    text = text.removeprefix("asof-")
     if "-Q" in text:
         year, quarter = text.split("-Q")
         return quarter_containing(datetime.date(int(year), 3 * int(quarter) - 2, 1))
