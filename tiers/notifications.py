@@ -28,3 +28,40 @@ def notify_tier_change(evaluation: TierEvaluation) -> None:
         )
 
     on_commit_in_scope(send)
+
+
+def notify_tier_changes(evaluations: list[TierEvaluation], outcomes: dict) -> None:
+    """The same for a whole run, with one query for every firm's recipients."""
+    if not evaluations:
+        return
+    firm_ids = {e.enrolment.firm_id for e in evaluations}
+    recipients: dict[int, list[str]] = {}
+    for firm_id, email in PartnerContact.objects.filter(
+        firm_id__in=firm_ids, is_active=True
+    ).values_list("firm_id", "user__email"):
+        recipients.setdefault(firm_id, []).append(email)
+    letters = []
+    for evaluation in evaluations:
+        outcome = outcomes[evaluation.enrolment_id]
+        results = [
+            {
+                "label": r.requirement.label,
+                "value": r.measure.value,
+                "passed": r.passed,
+                "comparator": r.requirement.comparator,
+                "threshold": r.requirement.threshold,
+            }
+            for r in outcome.results
+            if r.tier.key == evaluation.resulting_tier
+        ]
+        letters.append((recipients.get(evaluation.enrolment.firm_id, []), evaluation, results))
+
+    def send() -> None:
+        for to, evaluation, results in letters:
+            send_partner_email(
+                template="tier_changed",
+                to=to,
+                context={"evaluation": evaluation, "tenant": evaluation.tenant, "results": results},
+            )
+
+    on_commit_in_scope(send)

@@ -22,6 +22,7 @@ from tiers.models import (
     TierAssignment,
     TierEvaluation,
 )
+from tiers.notifications import notify_tier_change, notify_tier_changes
 from tiers.windows import Period
 
 BATCH = 2000
@@ -162,23 +163,54 @@ def tiers_evaluate(
         batch_size=BATCH,
     )
     standing = {True: [], False: []}
-    for outcome, evaluation in zip(outcomes, evaluations, strict=True):
+    for outcome in outcomes:
         standing[outcome.meets_entry].append(outcome.enrolment.pk)
-        if evaluation.status == EvaluationStatus.SCHEDULED:
-            tier_assign(
-                enrolment=outcome.enrolment,
-                tier=evaluation.resulting_tier,
-                valid_from=evaluation.effective_on,
-                source=AssignmentSource.EVALUATION,
-                evaluation=evaluation,
-                today=today,
-            )
-            if evaluation.effective_on <= today:
-                evaluation.status = EvaluationStatus.APPLIED
-                evaluation.save(update_fields=["status"])
+    scheduled = [e for e in evaluations if e.status == EvaluationStatus.SCHEDULED]
+    _assign_many(scheduled, today)
+    notify_tier_changes(scheduled, {o.enrolment.pk: o for o in outcomes})
     for good, ids in standing.items():
         Enrolment.objects.filter(pk__in=ids).update(good_standing=good)
     return evaluations
+
+
+def _assign_many(evaluations: list[TierEvaluation], today: datetime.date) -> None:
+    """tier_assign for many evaluations at once: a few queries per distinct (tier, date)."""
+    groups: dict[tuple[str, datetime.date], list[TierEvaluation]] = {}
+    for evaluation in evaluations:
+        groups.setdefault((evaluation.resulting_tier, evaluation.effective_on), []).append(
+            evaluation
+        )
+    for (tier, valid_from), group in groups.items():
+        ids = [e.enrolment_id for e in group]
+        TierAssignment.objects.filter(enrolment_id__in=ids, valid_from__gte=valid_from).delete()
+        TierAssignment.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from),
+            enrolment_id__in=ids,
+            valid_from__lt=valid_from,
+        ).update(valid_to=valid_from - ONE_DAY)
+        TierAssignment.objects.bulk_create(
+            (
+                TierAssignment(
+                    tenant_id=e.tenant_id,
+                    enrolment_id=e.enrolment_id,
+                    tier=tier,
+                    valid_from=valid_from,
+                    source=AssignmentSource.EVALUATION,
+                    evaluation=e,
+                )
+                for e in group
+            ),
+            batch_size=BATCH,
+        )
+        if valid_from <= today:
+            Enrolment.objects.filter(pk__in=ids).update(tier_key=tier, tier_since=valid_from)
+            TierEvaluation.objects.filter(pk__in=[e.pk for e in group]).update(
+                status=EvaluationStatus.APPLIED
+            )
+            for evaluation in group:
+                evaluation.status = EvaluationStatus.APPLIED
+                evaluation.enrolment.tier_key = tier
+                evaluation.enrolment.tier_since = valid_from
 
 
 def _evaluation(tenant, version, outcome, period, run_key, today) -> TierEvaluation:
@@ -240,6 +272,7 @@ def evaluation_decide(
         if valid_from <= today:
             evaluation.status = EvaluationStatus.APPLIED
             evaluation.save(update_fields=["status"])
+        notify_tier_change(evaluation)
     return evaluation
 
 
