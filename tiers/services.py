@@ -166,11 +166,34 @@ def tiers_evaluate(
     for outcome in outcomes:
         standing[outcome.meets_entry].append(outcome.enrolment.pk)
     scheduled = [e for e in evaluations if e.status == EvaluationStatus.SCHEDULED]
+    _withdraw_plans([e.enrolment_id for e in evaluations if e.change == "none"], today)
     _assign_many(scheduled, today)
     notify_tier_changes(scheduled, {o.enrolment.pk: o for o in outcomes})
     for good, ids in standing.items():
         Enrolment.objects.filter(pk__in=ids).update(good_standing=good)
     return evaluations
+
+
+def _withdraw_plans(enrolment_ids: list[int], today: datetime.date) -> None:
+    """Partners who again meet the tier they hold keep it: scheduled moves are withdrawn."""
+    planned = list(
+        TierAssignment.objects.filter(
+            enrolment_id__in=enrolment_ids,
+            valid_from__gt=today,
+            source=AssignmentSource.EVALUATION,
+        )
+        .values_list("enrolment_id", flat=True)
+        .distinct()
+    )
+    if not planned:
+        return
+    TierAssignment.objects.filter(enrolment_id__in=planned, valid_from__gt=today).delete()
+    TierAssignment.objects.filter(
+        enrolment_id__in=planned, valid_from__lte=today, valid_to__gte=today
+    ).update(valid_to=None)
+    TierEvaluation.objects.filter(
+        enrolment_id__in=planned, status=EvaluationStatus.SCHEDULED, effective_on__gt=today
+    ).update(status=EvaluationStatus.DISMISSED)
 
 
 def _assign_many(evaluations: list[TierEvaluation], today: datetime.date) -> None:
@@ -216,8 +239,18 @@ def _assign_many(evaluations: list[TierEvaluation], today: datetime.date) -> Non
 def _evaluation(tenant, version, outcome, period, run_key, today) -> TierEvaluation:
     change = outcome.change
     effective = effective_date(version, outcome, period, today) if change != "none" else None
+    rule = version.evaluation["upgrade_effective" if change == "upgrade" else "downgrade_effective"]
     if change == "none":
         status = EvaluationStatus.NO_CHANGE
+    elif (
+        rule == "immediate"
+        and period.kind != "as_of"
+        and period.end < today
+        and not version.evaluation.get("manager_confirmation")
+    ):
+        # A live (immediate, unconfirmed) program's closed quarter is evidence only: its tier
+        # applied during the quarter (daily runs) and the next quarter starts from its own.
+        status, effective = EvaluationStatus.NO_CHANGE, None
     elif version.evaluation.get("manager_confirmation"):
         status = EvaluationStatus.AWAITING_CONFIRMATION
     else:
