@@ -45,7 +45,10 @@ def effective_date(
         else policy["downgrade_effective"]
     )
     if rule == "immediate":
-        return max(period.end, today) if period.kind == "as_of" else period.end + ONE_DAY
+        if period.kind == "as_of":
+            return max(period.end, today)
+        # a period still running takes effect now; one that has closed, the day after
+        return max(period.start, today) if period.end >= today else period.end + ONE_DAY
     if rule == "notification_date":
         month, day = (int(p) for p in policy["notification_dates"][f"Q{period.quarter}"].split("-"))
         year = period.end.year + (1 if month < period.end.month else 0)
@@ -166,7 +169,7 @@ def tiers_evaluate(
     for outcome in outcomes:
         standing[outcome.meets_entry].append(outcome.enrolment.pk)
     scheduled = [e for e in evaluations if e.status == EvaluationStatus.SCHEDULED]
-    _withdraw_plans([e.enrolment_id for e in evaluations if e.change == "none"], today)
+    _withdraw_plans(outcomes, today)
     _assign_many(scheduled, today)
     notify_tier_changes(scheduled, {o.enrolment.pk: o for o in outcomes})
     for good, ids in standing.items():
@@ -174,25 +177,29 @@ def tiers_evaluate(
     return evaluations
 
 
-def _withdraw_plans(enrolment_ids: list[int], today: datetime.date) -> None:
-    """Partners who again meet the tier they hold keep it: scheduled moves are withdrawn."""
-    planned = list(
-        TierAssignment.objects.filter(
-            enrolment_id__in=enrolment_ids,
+def _withdraw_plans(outcomes: list[engine.Outcome], today: datetime.date) -> None:
+    """Partners who again meet the tier they hold keep it: a scheduled *downgrade* is
+    withdrawn (a confirmed upgrade waiting for its date stays)."""
+    steady = {o.enrolment.pk: o for o in outcomes if o.change == "none"}
+    planned = [
+        (pk, enrolment_id, tier)
+        for pk, enrolment_id, tier in TierAssignment.objects.filter(
+            enrolment_id__in=list(steady),
             valid_from__gt=today,
             source=AssignmentSource.EVALUATION,
-        )
-        .values_list("enrolment_id", flat=True)
-        .distinct()
-    )
+        ).values_list("pk", "enrolment_id", "tier")
+        if steady[enrolment_id].ranks.get(tier, -1)
+        < steady[enrolment_id].ranks.get(steady[enrolment_id].resulting_tier, -1)
+    ]
     if not planned:
         return
-    TierAssignment.objects.filter(enrolment_id__in=planned, valid_from__gt=today).delete()
+    enrolment_ids = sorted({enrolment_id for _, enrolment_id, _ in planned})
+    TierAssignment.objects.filter(enrolment_id__in=enrolment_ids, valid_from__gt=today).delete()
     TierAssignment.objects.filter(
-        enrolment_id__in=planned, valid_from__lte=today, valid_to__gte=today
+        enrolment_id__in=enrolment_ids, valid_from__lte=today, valid_to__gte=today
     ).update(valid_to=None)
     TierEvaluation.objects.filter(
-        enrolment_id__in=planned, status=EvaluationStatus.SCHEDULED, effective_on__gt=today
+        enrolment_id__in=enrolment_ids, status=EvaluationStatus.SCHEDULED, effective_on__gt=today
     ).update(status=EvaluationStatus.DISMISSED)
 
 
