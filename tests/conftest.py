@@ -98,3 +98,16 @@ def cast(db) -> Cast:
         superuser=UserFactory(email="root@prm.test", is_superuser=True, is_staff=True),
         stranger=UserFactory(email="stranger@example.test"),
     )
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process for this test, even when the run has a real broker."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager

@@ -14,7 +14,7 @@ from tiers.tasks import evaluations_daily
 D = datetime.date
 
 
-def test_daily_tick_catches_up_missed_quarters_and_a_second_tick_adds_nothing(db):
+def test_daily_tick_catches_up_missed_quarters_and_a_second_tick_adds_nothing(db, eager_tasks):
     tenant, program, _ = enrol("ipsoft", D(2025, 2, 10), tracks=["advisor"])
     # the worker was down all summer: on October 5 the tick finds Q1, Q2 and Q3 due
     with tenant_scope(tenant):
@@ -44,7 +44,7 @@ def signed_in(user) -> Client:
     return client
 
 
-def test_partner_sees_their_evaluation_explained_and_nobody_else_does(cast):
+def test_partner_sees_their_evaluation_explained_and_nobody_else_does(cast, eager_tasks):
     from tests.deals.conftest import enrol_firm
     from tests.partners.conftest import load_program
 
