@@ -1,5 +1,6 @@
 """Settings, all from the environment (see README "Configuration")."""
 
+import secrets
 from pathlib import Path
 
 import environ
@@ -13,9 +14,14 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "insecure-dev-only-key-never-use-in-production-0123456789abcdef"
+    elif env.bool("PRM_SERVING", default=False):
+        # config/wsgi.py and config/asgi.py set PRM_SERVING: a server never starts keyless.
         raise ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=1 for local development).")
-    SECRET_KEY = "insecure-dev-only-key-never-use-in-production-0123456789abcdef"
+    else:
+        # Tooling (makemigrations, check) signs nothing that outlives the process.
+        SECRET_KEY = "unset-" + secrets.token_urlsafe(48)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
