@@ -6,9 +6,12 @@ number of queries (never one per partner), and returns the ids it counted as evi
 
 import datetime
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from django.db.models import Q
 
 from partners.models import Enrolment
 
@@ -52,6 +55,24 @@ def day_start(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
 
 def local_date(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.date:
     return moment.astimezone(zone).date()
+
+
+def firm_ids(enrolments: list[Enrolment]) -> set[int]:
+    return {e.firm_id for e in enrolments}
+
+
+def grouped(rows) -> dict[int, list[int]]:
+    """(firm id, record id) rows -> record ids per firm."""
+    by: dict[int, list[int]] = defaultdict(list)
+    for firm_id, pk in rows:
+        by[firm_id].append(pk)
+    return by
+
+
+def in_window(field: str, start: datetime.date | None, end: datetime.date) -> Q:
+    """`field` within [start, end]; no start means everything up to the end."""
+    q = Q(**{f"{field}__lte": end})
+    return q & Q(**{f"{field}__gte": start}) if start else q
 
 
 def ratio(numerator: int, denominator: int) -> Decimal:

@@ -8,20 +8,21 @@ from django.db.models import Q
 
 from deals.models import DealRegistration, Order, RegistrationStatus, SalesActivity
 from partners.terms import add_months
-from tiers.metrics import Measure, by_firm, local_date, metric, ratio, zone_of
-
-
-def _firms(enrolments) -> set[int]:
-    return {e.firm_id for e in enrolments}
+from tiers.metrics import (
+    Measure,
+    by_firm,
+    firm_ids,
+    grouped,
+    in_window,
+    local_date,
+    metric,
+    ratio,
+    zone_of,
+)
 
 
 def _programs(enrolments) -> set[int]:
     return {e.program_id for e in enrolments}
-
-
-def _window(field: str, start, end) -> Q:
-    q = Q(**{f"{field}__lte": end})
-    return q & Q(**{f"{field}__gte": start}) if start else q
 
 
 def _source(params: dict, field: str = "lead_source") -> Q:
@@ -29,22 +30,15 @@ def _source(params: dict, field: str = "lead_source") -> Q:
     return Q() if source in ("", "any") else Q(**{field: source})
 
 
-def _grouped(rows) -> dict[int, list[int]]:
-    grouped: dict[int, list[int]] = defaultdict(list)
-    for firm_id, pk in rows:
-        grouped[firm_id].append(pk)
-    return grouped
-
-
 @metric("qualified_opportunities")
 def qualified_opportunities(enrolments, start, end, params):
     rows = DealRegistration.objects.filter(
-        _window("qualified_on", start, end),
+        in_window("qualified_on", start, end),
         _source(params),
-        firm_id__in=_firms(enrolments),
+        firm_id__in=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
     ).values_list("firm_id", "pk")
-    return by_firm(enrolments, _grouped(rows))
+    return by_firm(enrolments, grouped(rows))
 
 
 @metric("conversion_rate")
@@ -53,8 +47,8 @@ def conversion_rate(enrolments, start, end, params):
     qualified: dict[int, list[int]] = defaultdict(list)
     won: dict[int, int] = defaultdict(int)
     for firm_id, pk, status in DealRegistration.objects.filter(
-        _window("qualified_on", start, end),
-        firm_id__in=_firms(enrolments),
+        in_window("qualified_on", start, end),
+        firm_id__in=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
     ).values_list("firm_id", "pk", "status"):
         qualified[firm_id].append(pk)
@@ -75,8 +69,8 @@ def timely_registration_ratio(enrolments, start, end, params):
     total: dict[int, list[int]] = defaultdict(list)
     timely: dict[int, int] = defaultdict(int)
     for firm_id, pk, submitted_at, opened_on in DealRegistration.objects.filter(
-        _window("opportunity_created_on", start, end),
-        firm_id__in=_firms(enrolments),
+        in_window("opportunity_created_on", start, end),
+        firm_id__in=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
     ).values_list("firm_id", "pk", "submitted_at", "opportunity_created_on"):
         total[firm_id].append(pk)
@@ -98,9 +92,9 @@ def closed_won_opportunities(enrolments, start, end, params):
     zone = zone_of(enrolments)
     counted: dict[int, set[int]] = defaultdict(set)
     for firm_id, registration_id, submitted_at, ordered_on in Order.objects.filter(
-        _window("ordered_on", start, end),
+        in_window("ordered_on", start, end),
         _source(params, "registration__lead_source"),
-        registration__firm_id__in=_firms(enrolments),
+        registration__firm_id__in=firm_ids(enrolments),
         registration__program_id__in=_programs(enrolments),
     ).values_list(
         "registration__firm_id", "registration_id", "registration__submitted_at", "ordered_on"
@@ -116,11 +110,11 @@ def leads_with_sales_call(enrolments, start, end, params):
     """Distinct registered leads with a call of the given kinds in the window."""
     counted: dict[int, set[int]] = defaultdict(set)
     for firm_id, registration_id in SalesActivity.objects.filter(
-        _window("occurred_on", start, end),
+        in_window("occurred_on", start, end),
         _source(params, "registration__lead_source"),
         kind__in=params["call_kinds"],
         vendor_attended=True,
-        registration__firm_id__in=_firms(enrolments),
+        registration__firm_id__in=firm_ids(enrolments),
         registration__program_id__in=_programs(enrolments),
     ).values_list("registration__firm_id", "registration_id"):
         counted[firm_id].add(registration_id)
@@ -132,10 +126,10 @@ def completed_initial_orders_unique_clients(enrolments, start, end, params):
     """Distinct customers with a completed initial order in the window, referred by the firm."""
     clients: dict[int, dict[int, int]] = defaultdict(dict)
     for firm_id, customer_id, pk in Order.objects.filter(
-        _window("completed_on", start, end),
+        in_window("completed_on", start, end),
         _source(params),
         is_initial_purchase=True,
-        firm_id__in=_firms(enrolments),
+        firm_id__in=firm_ids(enrolments),
     ).values_list("firm_id", "customer_id", "pk"):
         clients[firm_id].setdefault(customer_id, pk)
     return by_firm(enrolments, {f: list(c.values()) for f, c in clients.items()})

@@ -19,32 +19,26 @@ from partners.models import (
 )
 from partners.selectors.activities import business_days_between
 from partners.terms import ONE_DAY
-from tiers.metrics import Measure, by_firm, day_start, metric, ratio, zone_of
-
-
-def _firm_ids(enrolments) -> set[int]:
-    return {e.firm_id for e in enrolments}
-
-
-def _grouped(rows) -> dict[int, list[int]]:
-    grouped: dict[int, list[int]] = defaultdict(list)
-    for firm_id, pk in rows:
-        grouped[firm_id].append(pk)
-    return grouped
-
-
-def _in_window(field: str, start, end) -> Q:
-    q = Q(**{f"{field}__lte": end})
-    return q & Q(**{f"{field}__gte": start}) if start else q
+from tiers.metrics import (
+    Measure,
+    by_firm,
+    day_start,
+    firm_ids,
+    grouped,
+    in_window,
+    metric,
+    ratio,
+    zone_of,
+)
 
 
 @metric("agreement_accepted")
 def agreement_accepted(enrolments, start, end, params):
     zone = zone_of(enrolments)
     rows = AgreementAcceptance.objects.filter(
-        firm_id__in=_firm_ids(enrolments), accepted_at__lt=day_start(end + ONE_DAY, zone)
+        firm_id__in=firm_ids(enrolments), accepted_at__lt=day_start(end + ONE_DAY, zone)
     ).values_list("firm_id", "pk")
-    accepted = _grouped(rows)
+    accepted = grouped(rows)
     return {
         e.pk: Measure(Decimal(1 if accepted.get(e.firm_id) else 0), accepted.get(e.firm_id, [])[:1])
         for e in enrolments
@@ -55,12 +49,12 @@ def agreement_accepted(enrolments, start, end, params):
 def attestation(enrolments, start, end, params):
     rows = Attestation.objects.filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=end),
-        firm_id__in=_firm_ids(enrolments),
+        firm_id__in=firm_ids(enrolments),
         kind=params["kind"],
         status=ReviewStatus.VERIFIED,
         valid_from__lte=end,
     ).values_list("firm_id", "pk")
-    held = _grouped(rows)
+    held = grouped(rows)
     return {
         e.pk: Measure(Decimal(1 if held.get(e.firm_id) else 0), held.get(e.firm_id, [])[:5])
         for e in enrolments
@@ -70,19 +64,19 @@ def attestation(enrolments, start, end, params):
 @metric("activity_count")
 def activity_count(enrolments, start, end, params):
     rows = Activity.objects.filter(
-        _in_window("occurred_on", start, end),
-        firm_id__in=_firm_ids(enrolments),
+        in_window("occurred_on", start, end),
+        firm_id__in=firm_ids(enrolments),
         kind__in=params["kinds"],
         status=ReviewStatus.VERIFIED,
     ).values_list("firm_id", "pk")
-    return by_firm(enrolments, _grouped(rows))
+    return by_firm(enrolments, grouped(rows))
 
 
 @metric("certified_resources")
 def certified_resources(enrolments, start, end, params):
     """People (not certificates) holding a verified, unexpired certification at the end."""
     certifications = Certification.objects.filter(
-        firm_id__in=_firm_ids(enrolments),
+        firm_id__in=firm_ids(enrolments),
         kind=params["certification"],
         status=Certification.Status.VERIFIED,
         earned_on__lte=end,
@@ -105,9 +99,9 @@ def certified_resources(enrolments, start, end, params):
 @metric("designated_contacts")
 def designated_contacts(enrolments, start, end, params):
     rows = PartnerContact.objects.filter(
-        firm_id__in=_firm_ids(enrolments), designation=params["role"], is_active=True
+        firm_id__in=firm_ids(enrolments), designation=params["role"], is_active=True
     ).values_list("firm_id", "pk")
-    return by_firm(enrolments, _grouped(rows))
+    return by_firm(enrolments, grouped(rows))
 
 
 @metric("integration_update_lag_days")
@@ -115,13 +109,13 @@ def integration_update_lag_days(enrolments, start, end, params):
     """The longest wait, in days, from a release in the window to the firm's update for it."""
     releases = list(
         VendorRelease.objects.filter(
-            _in_window("released_on", start, end), kind=params.get("release_kind", "major")
+            in_window("released_on", start, end), kind=params.get("release_kind", "major")
         ).values_list("pk", "released_on")
     )
     updates = {
         (firm_id, release_id): updated_on
         for firm_id, release_id, updated_on in IntegrationUpdate.objects.filter(
-            firm_id__in=_firm_ids(enrolments),
+            firm_id__in=firm_ids(enrolments),
             release_id__in=[pk for pk, _ in releases],
             status=ReviewStatus.VERIFIED,
         ).values_list("firm_id", "release_id", "updated_on")
@@ -141,7 +135,7 @@ def support_issues_resolved_within(enrolments, start, end, params):
     opened = Q(opened_at__lt=day_start(end + ONE_DAY, zone))
     if start:
         opened &= Q(opened_at__gte=day_start(start, zone))
-    issues = SupportIssue.objects.filter(opened, firm_id__in=_firm_ids(enrolments)).values_list(
+    issues = SupportIssue.objects.filter(opened, firm_id__in=firm_ids(enrolments)).values_list(
         "firm_id", "pk", "opened_at", "resolved_at"
     )
     total: dict[int, list[int]] = defaultdict(list)
@@ -169,9 +163,9 @@ def support_issues_resolved_within(enrolments, start, end, params):
 @metric("negative_feedback_count")
 def negative_feedback_count(enrolments, start, end, params):
     rows = CustomerFeedback.objects.filter(
-        _in_window("received_on", start, end),
-        firm_id__in=_firm_ids(enrolments),
+        in_window("received_on", start, end),
+        firm_id__in=firm_ids(enrolments),
         sentiment=CustomerFeedback.Sentiment.NEGATIVE,
         status=ReviewStatus.VERIFIED,
     ).values_list("firm_id", "pk")
-    return by_firm(enrolments, _grouped(rows))
+    return by_firm(enrolments, grouped(rows))
