@@ -13,26 +13,13 @@ Prints p50/p99 in ms, queries per call, and ratio = ours / baseline.
 
 import argparse
 import io
-import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
-
-import django
-
-django.setup()
-
-from django.test.utils import setup_test_environment  # noqa: E402
-
-setup_test_environment()  # the test client's host, locmem e-mail
-
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from support import copy_rows, in_throwaway_database
 
 WORDS = [
     "acme",
@@ -65,19 +52,6 @@ def percentile(values: list[float], share: float) -> float:
 def company(i: int) -> tuple[str, str]:
     name = f"{WORDS[i % len(WORDS)]} {WORDS[(i // 19) % len(WORDS)]} {i}"
     return name, f"{name.replace(' ', '-')}.example"
-
-
-def copy_rows(table: str, columns: list[str], rows) -> None:
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
-    buffer.seek(0)
-    with (
-        connection.cursor() as cursor,
-        cursor.connection.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        while chunk := buffer.read(1 << 20):
-            copy.write(chunk)
 
 
 def load(tenant, firms, program, registrations: int, customers: int) -> None:
@@ -195,14 +169,7 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=500)
     parser.add_argument("--explain", action="store_true", help="print the query plans")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL database (the benchmark uses COPY).")
-
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run(args)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    in_throwaway_database(lambda: run(args))
 
 
 def run(args) -> None:

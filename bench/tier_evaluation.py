@@ -13,20 +13,12 @@ registrations and 100,000 orders), then measures in the same run:
 
 import argparse
 import io
-import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
-
-import django
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from support import copy_rows, in_throwaway_database
 
 FLOOR_SQL = [
     # agreement accepted
@@ -49,21 +41,6 @@ FLOOR_SQL = [
     "SELECT firm_id, count(DISTINCT customer_id) FROM deals_order WHERE tenant_id = %(t)s AND "
     "is_initial_purchase AND completed_on BETWEEN %(trailing)s AND %(end)s GROUP BY firm_id",
 ]
-
-
-def copy_rows(table: str, columns: list[str], rows) -> int:
-    buffer, count = io.StringIO(), 0
-    for row in rows:
-        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
-        count += 1
-    buffer.seek(0)
-    with (
-        connection.cursor() as cursor,
-        cursor.connection.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        while chunk := buffer.read(1 << 20):
-            copy.write(chunk)
-    return count
 
 
 def ids(table: str, tenant_id: int) -> list[int]:
@@ -289,13 +266,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--enrolments", type=int, default=2000)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL database (the benchmark uses COPY).")
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run(args.enrolments)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    in_throwaway_database(lambda: run(args.enrolments))
 
 
 def run(n: int) -> None:
@@ -349,11 +320,7 @@ def run(n: int) -> None:
             tenant=tenant, program=program, period=period, today=datetime.date(2025, 7, 1)
         )
         ours = time.perf_counter() - started
-        tiers = dict(
-            TierEvaluation.objects.values_list("resulting_tier").annotate(
-                n=django.db.models.Count("id")
-            )
-        )
+        tiers = dict(TierEvaluation.objects.values_list("resulting_tier").annotate(n=Count("id")))
     print(f"\n{n:,} enrolments, CIMcloud 2025-Q2")
     print(f"floor (hand-written SQL, {len(FLOOR_SQL)} queries): {floor:8.2f} s")
     print(
