@@ -1,7 +1,7 @@
 """API for activities, attestations, releases, integration updates and support issues."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
@@ -146,17 +146,30 @@ class ActivityDetailApi(FirmRowsMixin, RetrieveAPIView):
     rows = staticmethod(activities_visible_to)
 
 
-class ActivityCreateApi(APIView):
-    permission_classes = [IsTenantMember]
+class SubmitApi(APIView):
+    """A partner (or staff, naming the firm) submits a record for verification; subclasses
+    name the input, the output and the service."""
 
-    @extend_schema(request=ActivityCreateInput, responses={201: ActivityOutput})
+    permission_classes = [IsTenantMember]
+    input_class: type[serializers.Serializer]
+    output_class: type[serializers.Serializer]
+    submit = staticmethod(activity_submit)
+
     def post(self, request):
-        data = validated(ActivityCreateInput, request.data)
+        data = validated(self.input_class, request.data)
         firm = acting_firm(request, data.pop("firm", None))
-        activity = activity_submit(
+        row = self.submit(
             tenant=request.tenant, firm=firm, submitted_by=acting_user(request), **data
         )
-        return Response(ActivityOutput(activity).data, status=201)
+        return Response(self.output_class(row).data, status=201)
+
+
+@extend_schema_view(
+    post=extend_schema(request=ActivityCreateInput, responses={201: ActivityOutput})
+)
+class ActivityCreateApi(SubmitApi):
+    input_class, output_class = ActivityCreateInput, ActivityOutput
+    submit = staticmethod(activity_submit)
 
 
 class AttestationListApi(FirmRowsMixin, ListAPIView):
@@ -169,17 +182,12 @@ class AttestationDetailApi(FirmRowsMixin, RetrieveAPIView):
     rows = staticmethod(attestations_visible_to)
 
 
-class AttestationCreateApi(APIView):
-    permission_classes = [IsTenantMember]
-
-    @extend_schema(request=AttestationCreateInput, responses={201: AttestationOutput})
-    def post(self, request):
-        data = validated(AttestationCreateInput, request.data)
-        firm = acting_firm(request, data.pop("firm", None))
-        attestation = attestation_submit(
-            tenant=request.tenant, firm=firm, submitted_by=acting_user(request), **data
-        )
-        return Response(AttestationOutput(attestation).data, status=201)
+@extend_schema_view(
+    post=extend_schema(request=AttestationCreateInput, responses={201: AttestationOutput})
+)
+class AttestationCreateApi(SubmitApi):
+    input_class, output_class = AttestationCreateInput, AttestationOutput
+    submit = staticmethod(attestation_submit)
 
 
 class ReleaseListApi(ListAPIView):
