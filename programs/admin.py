@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from pydantic import ValidationError as PydanticError
 from unfold.decorators import action
 
@@ -344,11 +343,4 @@ class ProgramVersionAdmin(TenantScopedAdmin):
                 "opts": self.opts,
                 "yaml": version_as_yaml(version) if against is None else "",
             },
-        )
-
-    @admin.display(description="Definition")
-    def definition_link(self, obj):
-        return format_html(
-            "<a href='{}'>compare</a>",
-            reverse("admin:programs_programversion_compare", args=[obj.pk]),
         )
