@@ -139,6 +139,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
         "args": ["tiers.tasks.evaluations_daily"],
     },
+    # commissions: accrue what events missed; build each month's payout batch once it ended
+    "payouts-daily": {
+        "task": "tenants.tasks.run_for_every_tenant",
+        "schedule": 60 * 60,
+        "args": ["commissions.tasks.payouts_daily"],
+    },
     "purge-expired-sessions": {
         "task": "tenants.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,

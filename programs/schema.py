@@ -322,6 +322,7 @@ class Commissions(Strict):
     claims_window_months: int | None = Field(default=None, ge=1)
     negative_balance_invoice_days: int | None = Field(default=None, ge=1)
     withholding: bool = False
+    minimum_payout: Number | None = Field(default=None, ge=0)
     exclusive_financial_benefits: list[Key] = Field(default_factory=list)
     rules: list[CommissionRule] = Field(default_factory=list)
     default: bool = False

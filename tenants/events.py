@@ -19,6 +19,7 @@ ORDER_COMPLETED = "order_completed"
 ACTIVITY_VERIFIED = "activity_verified"
 SALES_ACTIVITY_RECORDED = "sales_activity_recorded"
 REGISTRATION_DECIDED = "registration_decided"
+REFUND_RECORDED = "refund_recorded"
 
 
 def subscribe(event: str, handler: Callable[..., None]) -> None:

@@ -34,3 +34,23 @@ def evaluations_of(enrolment: Enrolment) -> QuerySet[TierEvaluation]:
 
 def latest_evaluation(enrolment: Enrolment) -> TierEvaluation | None:
     return evaluations_of(enrolment).order_by("-as_of", "-pk").first()
+
+
+def tiers_held_on(days: dict[Enrolment, datetime.date]) -> dict[int, str | None]:
+    """`tier_held_on` for many enrolments at once (one query): enrolment id -> tier key."""
+    history: dict[int, list[TierAssignment]] = {e.pk: [] for e in days}
+    for assignment in TierAssignment.objects.filter(enrolment_id__in=list(history)):
+        history[assignment.enrolment_id].append(assignment)
+    held = {}
+    for enrolment, on in days.items():
+        mine = history[enrolment.pk]
+        covering = [
+            a for a in mine if a.valid_from <= on and (a.valid_to is None or a.valid_to >= on)
+        ]
+        if covering:
+            held[enrolment.pk] = max(covering, key=lambda a: a.valid_from).tier
+        elif not mine and enrolment.approved_at.date() <= on:
+            held[enrolment.pk] = enrolment.tier_key
+        else:
+            held[enrolment.pk] = None
+    return held

@@ -246,4 +246,5 @@ def refund_record(
     )
     refund.full_clean()
     refund.save()
+    events.emit(events.REFUND_RECORDED, tenant_id=tenant.pk, refund_id=refund.pk)
     return refund

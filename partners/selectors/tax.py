@@ -107,3 +107,19 @@ def election_choices_for(enrolment: Enrolment) -> list[BenefitChoice]:
     """The exclusive financial benefits of the enrolment's program version in force today."""
     program = enrolment.program
     return exclusive_benefit_choices(version_in_force(program, program_today(program)))
+
+
+def tax_document_validity(*, tenant: Tenant, firm_ids: list[int]) -> dict[int, list]:
+    """Firm id -> the expiry days (None = no expiry) of its verified tax forms, in one query."""
+    validity: dict[int, list] = {firm_id: [] for firm_id in firm_ids}
+    verified = TaxDocument.objects.filter(
+        tenant=tenant, firm_id__in=firm_ids, status=TaxDocumentStatus.VERIFIED
+    ).values_list("firm_id", "expires_on")
+    for firm_id, expires_on in verified:
+        validity[firm_id].append(expires_on)
+    return validity
+
+
+def tax_document_valid_on(expiries: list, on: datetime.date) -> bool:
+    """Whether one of these verified forms (see `tax_document_validity`) is valid on `on`."""
+    return any(expires is None or expires >= on for expires in expiries)

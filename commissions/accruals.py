@@ -1,0 +1,319 @@
+"""From completed orders to commission lines and accruals; from refunds to clawbacks.
+
+Both work on a set of orders in a bounded number of queries, so a bulk import of
+orders accrues at the same cost per order as a single completion.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+
+from commissions import ledger
+from commissions.calculation import LineFacts, Rule, line_outcome
+from commissions.models import CommissionLine, EntryKind, LedgerEntry
+from deals.models import Order, Refund
+from partners.models import Enrolment
+from partners.selectors.tax import tax_document_valid_on, tax_document_validity
+from programs.models import CommissionRule, ProgramVersion, Tier
+from programs.selectors import version_in_force
+from tenants.models import Tenant
+from tenants.templatetags.money import minor_units
+from tiers.selectors import tiers_held_on
+
+
+def _rules_of(versions: list[ProgramVersion]) -> dict[int, list[Rule]]:
+    rules: dict[int, list[Rule]] = defaultdict(list)
+    rows = CommissionRule.objects.filter(version__in=versions).order_by("version", "position")
+    for row in rows:
+        rules[row.version_id].append(
+            Rule(
+                key=row.key,
+                name=row.name,
+                product_category=row.product_category,
+                basis=row.basis,
+                basis_months=row.basis_months,
+                rates=row.rates,
+                lead_source=row.lead_source,
+                initial_purchase_only=row.initial_purchase_only,
+                exclude_no_charge=row.exclude_no_charge,
+                conditions=tuple(row.conditions),
+                min_contract_months=row.min_contract_months,
+                financial_benefit=row.financial_benefit,
+            )
+        )
+    return rules
+
+
+def _tier_names(versions: list[ProgramVersion]) -> dict[tuple[int, str], str]:
+    rows = Tier.objects.filter(version__in=versions).values_list("version_id", "key", "name")
+    return {(version, key): name for version, key, name in rows}
+
+
+def _enrolment_for(candidates: list[Enrolment], day: datetime.date) -> Enrolment | None:
+    """The firm's enrolment in a program that covered `day`, else its latest one."""
+    if not candidates:
+        return None
+    for enrolment in candidates:
+        if enrolment.approved_at.date() <= day and (
+            enrolment.ended_on is None or day <= enrolment.ended_on
+        ):
+            return enrolment
+    return max(candidates, key=lambda e: e.approved_at)
+
+
+def _in_term(enrolment: Enrolment, day: datetime.date) -> bool:
+    return enrolment.approved_at.date() <= day and (
+        enrolment.ended_on is None or day <= enrolment.ended_on
+    )
+
+
+def _term_text(enrolment: Enrolment) -> str:
+    end = f"{enrolment.ended_on:%Y-%m-%d}" if enrolment.ended_on else "open"
+    return f"{enrolment.approved_at:%Y-%m-%d} to {end}"
+
+
+def _work(orders: list[Order]) -> list[tuple[Order, Enrolment]]:
+    """(order, enrolment) pairs to calculate: the registration's program, else every program."""
+    firm_ids = {o.firm_id for o in orders}
+    by_firm_program: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
+    for enrolment in Enrolment.objects.filter(firm_id__in=firm_ids).select_related("program"):
+        by_firm_program[(enrolment.firm_id, enrolment.program_id)].append(enrolment)
+    pairs = []
+    for order in orders:
+        programs = (
+            [order.registration.program_id]
+            if order.registration_id
+            else sorted({p for f, p in by_firm_program if f == order.firm_id})
+        )
+        for program_id in programs:
+            enrolment = _enrolment_for(
+                by_firm_program[(order.firm_id, program_id)], order.completed_on
+            )
+            if enrolment is not None:
+                pairs.append((order, enrolment))
+    return pairs
+
+
+def _facts(
+    order: Order, line, enrolment: Enrolment, tier: str | None, tier_name: str, tax: bool
+) -> LineFacts:
+    months = [x.initial_contract_months for x in order.lines.all() if x.initial_contract_months]
+    registration = order.registration
+    return LineFacts(
+        currency=order.currency,
+        completed_on=order.completed_on,
+        ordered_on=order.ordered_on,
+        is_initial_purchase=order.is_initial_purchase,
+        lead_source=order.lead_source,
+        reseller_of_record=order.reseller_of_record,
+        registration_approved_on=registration.approved_on if registration else None,
+        contract_months=line.initial_contract_months or (max(months) if months else None),
+        amount_minor=line.amount_minor,
+        quantity=line.quantity,
+        price_minor=line.price_minor,
+        list_price_minor=line.list_price_minor,
+        discount_approved=line.discount_approved,
+        monthly_fee_minor=line.monthly_fee_minor,
+        no_charge=line.no_charge,
+        product_category=line.product_category,
+        tier_key=tier,
+        tier_name=tier_name,
+        in_term=_in_term(enrolment, order.completed_on),
+        term_text=_term_text(enrolment),
+        good_standing=enrolment.good_standing,
+        tax_documents=tax,
+        financial_benefit=enrolment.financial_benefit,
+    )
+
+
+def accrual_key(line: CommissionLine) -> str:
+    return f"accrual:line:{line.order_line_id}:program:{line.program_id}"
+
+
+@transaction.atomic
+def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLine]:
+    """Calculate every not-yet-calculated line of these completed orders and book accruals.
+
+    Replaying it for the same orders books nothing new. Refunds already recorded on
+    the orders are clawed back at once.
+    """
+    orders = list(
+        Order.objects.select_for_update(of=("self",))
+        .filter(tenant=tenant, pk__in=order_ids, completed_on__isnull=False, firm__isnull=False)
+        .select_related("registration")
+        .prefetch_related("lines")
+        .order_by("pk")
+    )
+    done = set(
+        CommissionLine.objects.filter(order__in=orders).values_list("order_line_id", "program_id")
+    )
+    pairs = [
+        (o, e)
+        for o, e in _work(orders)
+        if any((x.pk, e.program_id) not in done for x in o.lines.all())
+    ]
+    if not pairs:
+        return []
+    days = {(e.program_id, o.completed_on) for o, e in pairs}
+    programs = {e.program_id: e.program for o, e in pairs}
+    versions = {(p, d): version_in_force(programs[p], d) for p, d in days}
+    known = [v for v in versions.values() if v is not None]
+    rules, tier_names = _rules_of(known), _tier_names(known)
+    tiers = tiers_held_on({e: o.completed_on for o, e in pairs})
+    taxes = tax_document_validity(tenant=tenant, firm_ids=sorted({o.firm_id for o, e in pairs}))
+    closed = {p: ledger.closed_periods(programs[p]) for p in programs}
+
+    lines: list[CommissionLine] = []
+    for order, enrolment in pairs:
+        version = versions[(enrolment.program_id, order.completed_on)]
+        tier = tiers.get(enrolment.pk)
+        tier_name = tier_names.get((version.pk, tier), tier or "") if version else ""
+        tax = tax_document_valid_on(taxes[order.firm_id], order.completed_on)
+        paid_per_order: set[str] = set()
+        for line in order.lines.all():
+            if (line.pk, enrolment.program_id) in done:
+                continue
+            facts = _facts(order, line, enrolment, tier, tier_name, tax)
+            outcome = line_outcome(
+                rules.get(version.pk, []) if version else [], facts, paid_per_order=paid_per_order
+            )
+            lines.append(
+                CommissionLine(
+                    tenant=tenant,
+                    order=order,
+                    order_line=line,
+                    firm_id=order.firm_id,
+                    program_id=enrolment.program_id,
+                    version=version,
+                    rule_key=outcome.rule.key if outcome.rule else "",
+                    rule_name=outcome.rule.name if outcome.rule else "",
+                    tier_key=tier or "",
+                    basis_minor=outcome.basis_minor,
+                    rate=outcome.rate,
+                    amount_minor=outcome.amount_minor,
+                    currency=order.currency,
+                    earned=outcome.earned,
+                    explanation=outcome.explanation[:400],
+                    completed_on=order.completed_on,
+                )
+            )
+    CommissionLine.objects.bulk_create(lines)
+    ledger.entries_book(
+        tenant,
+        [
+            ledger.entry(
+                tenant=tenant,
+                program=programs[line.program_id],
+                firm_id=line.firm_id,
+                currency=line.currency,
+                kind=EntryKind.ACCRUAL,
+                amount_minor=line.amount_minor,
+                key=accrual_key(line),
+                occurred_on=line.completed_on,
+                closed=closed[line.program_id],
+                due_on=ledger.due_day(
+                    versions[(line.program_id, line.completed_on)].commission_policy,
+                    line.completed_on,
+                ),
+                memo=line.explanation,
+                commission_line=line,
+                version=line.version,
+            )
+            for line in lines
+            if line.earned and line.amount_minor
+        ],
+    )
+    refunded = Refund.objects.filter(order__in=[o for o, e in pairs])
+    refunds = list(refunded.values_list("pk", flat=True))
+    if refunds:
+        refunds_claw_back(tenant=tenant, refund_ids=refunds)
+    return lines
+
+
+def _share(amount: int, part: int, whole: int) -> int:
+    """amount x part / whole, rounded half-up to the minor unit."""
+    value = Decimal(amount) * Decimal(part) / Decimal(whole)
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@transaction.atomic
+def refunds_claw_back(*, tenant: Tenant, refund_ids: list[int]) -> list[LedgerEntry]:
+    """Claw back, per earned line, the refunded share of its commission (partial = proportional).
+
+    A refund claws back the line's share of everything refunded so far, less what earlier
+    refunds already clawed back: rounding never drifts and the total never exceeds the
+    accrual. Replaying a refund books nothing (its key is taken).
+    """
+    refunds = list(
+        Refund.objects.filter(tenant=tenant, pk__in=refund_ids)
+        .select_related("order")
+        .prefetch_related("order__lines")
+        .order_by("refunded_on", "pk")
+    )
+    orders = {r.order_id: r.order for r in refunds}
+    earned = list(
+        CommissionLine.objects.filter(order_id__in=orders, earned=True, amount_minor__gt=0)
+        .select_related("program", "version")
+        .order_by("pk")
+    )
+    if not earned:
+        return []
+    order_totals = {
+        order_id: sum(line.amount_minor for line in order.lines.all())
+        for order_id, order in orders.items()
+    }
+    running: dict[int, int] = defaultdict(int)
+    refunded_so_far = {}  # refund id -> the order's refunds up to and including it
+    for order_id, refund_id, amount in (
+        Refund.objects.filter(order_id__in=orders)
+        .order_by("refunded_on", "pk")
+        .values_list("order_id", "pk", "amount_minor")
+    ):
+        running[order_id] += amount
+        refunded_so_far[refund_id] = running[order_id]
+    clawed = defaultdict(int)
+    for line_id, amount in LedgerEntry.objects.filter(
+        commission_line__in=earned, kind=EntryKind.CLAWBACK
+    ).values_list("commission_line_id", "amount_minor"):
+        clawed[line_id] -= amount
+    closed = {line.program_id: ledger.closed_periods(line.program) for line in earned}
+    entries = []
+    for refund in refunds:
+        for line in (x for x in earned if x.order_id == refund.order_id):
+            cumulative = refunded_so_far[refund.pk]
+            target = _share(line.amount_minor, cumulative, order_totals[refund.order_id])
+            amount = min(target, line.amount_minor) - clawed[line.pk]
+            if amount <= 0:
+                continue
+            clawed[line.pk] += amount
+            entries.append(_clawback(tenant, line, refund, amount, closed[line.program_id]))
+    return ledger.entries_book(tenant, entries)
+
+
+def _clawback(
+    tenant: Tenant, line: CommissionLine, refund: Refund, amount: int, closed: set
+) -> LedgerEntry:
+    order = refund.order
+    return ledger.entry(
+        tenant=tenant,
+        program=line.program,
+        firm_id=line.firm_id,
+        currency=line.currency,
+        kind=EntryKind.CLAWBACK,
+        amount_minor=-amount,
+        key=f"clawback:refund:{refund.pk}:line:{line.pk}",
+        occurred_on=refund.refunded_on,
+        closed=closed,
+        due_on=ledger.due_day(
+            line.version.commission_policy if line.version else None, refund.refunded_on
+        ),
+        memo=(
+            f"Refund of {minor_units(refund.amount_minor, order.currency)} on {order}: "
+            f"share of {line.rule_name}"
+        ),
+        commission_line=line,
+        refund=refund,
+        version=line.version,
+    )

@@ -1,0 +1,104 @@
+"""Booking into the append-only ledger: periods, due days, idempotent keys and balances."""
+
+import calendar
+import datetime
+
+from django.db.models import Sum
+
+from commissions.models import EntryKind, LedgerEntry, PeriodClose
+from partners.models import PartnerFirm
+from programs.models import Program
+from tenants.models import Tenant
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return month_end(day) + datetime.timedelta(days=1)
+
+
+def closed_periods(program: Program) -> set[datetime.date]:
+    return set(PeriodClose.objects.filter(program=program).values_list("period", flat=True))
+
+
+def booking_day(occurred_on: datetime.date, closed: set[datetime.date]) -> datetime.date:
+    """The event's own day, unless its month is closed: then the first day of the next open one."""
+    period = month_start(occurred_on)
+    if period not in closed:
+        return occurred_on
+    while period in closed:
+        period = next_month(period)
+    return period
+
+
+def due_day(policy: dict | None, occurred_on: datetime.date) -> datetime.date:
+    """Payable within the program's days after the end of the event's month (CIMcloud: 30)."""
+    days = (policy or {}).get("payment_days_after_month_end", 30)
+    return month_end(occurred_on) + datetime.timedelta(days=days)
+
+
+def entry(
+    *,
+    tenant: Tenant,
+    program: Program,
+    firm_id: int,
+    currency: str,
+    kind: str,
+    amount_minor: int,
+    key: str,
+    occurred_on: datetime.date,
+    closed: set[datetime.date],
+    memo: str,
+    due_on: datetime.date | None = None,
+    **links,
+) -> LedgerEntry:
+    """An unsaved entry booked on the right day (see `booking_day`)."""
+    return LedgerEntry(
+        tenant=tenant,
+        program=program,
+        firm_id=firm_id,
+        currency=currency,
+        kind=kind,
+        amount_minor=amount_minor,
+        key=key,
+        occurred_on=occurred_on,
+        booked_on=booking_day(occurred_on, closed),
+        due_on=due_on,
+        memo=memo[:300],
+        **links,
+    )
+
+
+def entries_book(tenant: Tenant, entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Book the entries whose keys are new; a replayed key books nothing. Returns those booked."""
+    if not entries:
+        return []
+    keys = [e.key for e in entries]
+    if len(set(keys)) != len(keys):
+        raise ValueError("Two entries share an idempotency key.")
+    existing = set(
+        LedgerEntry.objects.filter(tenant=tenant, key__in=keys).values_list("key", flat=True)
+    )
+    fresh = [e for e in entries if e.key not in existing]
+    # the unique (tenant, key) constraint settles a race between two workers
+    LedgerEntry.objects.bulk_create(fresh, ignore_conflicts=True)
+    return fresh
+
+
+def balance(*, firm: PartnerFirm, program: Program, as_of: datetime.date | None = None) -> int:
+    """What the vendor owes the partner (minor units): always the sum of the entries."""
+    entries = LedgerEntry.objects.filter(firm=firm, program=program)
+    if as_of is not None:
+        entries = entries.filter(booked_on__lte=as_of)
+    return entries.aggregate(total=Sum("amount_minor"))["total"] or 0
+
+
+def earned_total(*, firm: PartnerFirm, program: Program) -> int:
+    entries = LedgerEntry.objects.filter(firm=firm, program=program, kind=EntryKind.ACCRUAL)
+    return entries.aggregate(total=Sum("amount_minor"))["total"] or 0
