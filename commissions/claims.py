@@ -153,7 +153,9 @@ def correction_book(
     try:
         amount_minor = to_minor(Decimal(str(amount)))
     except (InvalidOperation, ValueError):
-        raise ApplicationError("Give an amount, e.g. -120.00.", fields={"amount": ["Invalid."]})
+        raise ApplicationError(
+            "Give an amount, e.g. -120.00.", fields={"amount": ["Invalid."]}
+        ) from None
     if amount_minor == 0 or (kind == EntryKind.OFFSET and amount_minor > 0):
         raise ApplicationError(
             "An offset is a negative amount (owed back); an adjustment is not zero.",

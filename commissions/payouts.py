@@ -104,14 +104,11 @@ def _withheld(net: int, rate: Decimal) -> int:
     return int((Decimal(net) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _lines(
-    batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: dict
-) -> list[PayoutLine]:
+def _lines(batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: dict) -> list[PayoutLine]:
     firm_ids = sorted(sums)
     holds = _holds(batch.tenant, batch.program, firm_ids, batch.cutoff)
-    rates = dict(
-        PayoutProfile.objects.filter(firm_id__in=firm_ids).values_list("firm_id", "withholding_rate")
-    )
+    profiles = PayoutProfile.objects.filter(firm_id__in=firm_ids)
+    rates = dict(profiles.values_list("firm_id", "withholding_rate"))
     minimum = policy.get("minimum_payout")
     minimum_minor = int(Decimal(minimum) * 100) if minimum is not None else 0
     withholding = bool(policy.get("withholding", True))
@@ -157,7 +154,7 @@ def _settle(batch: PayoutBatch, held: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (tenant_id, batch_id, entry_id, firm_id) "
-            f"SELECT %s, %s, settled.id, settled.firm_id FROM ({sql}) AS settled",
+            f"SELECT %s, %s, settled.* FROM ({sql}) AS settled",  # (id, firm_id)
             [batch.tenant_id, batch.pk, *params],
         )
 
@@ -285,7 +282,7 @@ def _invoice(
         tenant=batch.tenant,
         batch=batch,
         firm_id=line.firm_id,
-        number=f"PI-{batch.program.slug.upper()}-{batch.period:%Y%m}-{line.firm_id}",
+        number=f"PI-{batch.period:%Y%m}-{batch.pk}-{line.firm_id}",
         amount_minor=-line.net_minor,
         currency=batch.currency,
         issued_on=today,

@@ -17,7 +17,7 @@ from deals.services.registrations import vendor_lead_answer, vendor_lead_offer
 from partners.models import TaxDocument
 from partners.models.tax import TaxDocumentStatus
 from tenants.scope import tenant_scope
-from tests.tiers.conftest import join, lead, manager, noon
+from tests.tiers.conftest import join, manager, noon
 from tiers.services import tier_override
 
 D = datetime.date

@@ -47,8 +47,8 @@ def test_partner_lead_earns_every_schedule_at_its_tier(db, tier, connect, sync, 
     if addon is None:
         assert not lines["ADDON"].earned
         assert lines["ADDON"].explanation == (
-            "Tier 1 Registered Partner earns no commission on Each additional optional CIMcloud Add-On Bundle - "
-            "referral commission."
+            "Tier 1 Registered Partner earns no commission on Each additional optional "
+            "CIMcloud Add-On Bundle - referral commission."
         )
     else:
         assert lines["ADDON"].amount_minor == addon  # $350 per bundle x 2
@@ -80,8 +80,8 @@ def test_explanation_names_rate_basis_and_tier(db):
     lines = accrue(tenant, order)
 
     assert lines["CONNECT"].explanation == (
-        "CIMcloud Connect Services - ERP: 30 % of line amount 10,000.00 USD at Tier 2 Registered Partner "
-        "= 3,000.00 USD."
+        "CIMcloud Connect Services - ERP: 30 % of line amount 10,000.00 USD at "
+        "Tier 2 Registered Partner = 3,000.00 USD."
     )
     assert lines["SYNC"].explanation == (
         "CIMcloud Monthly Fee - ERP Sync Framework (first 12 months): 30 % of 500.00 USD "
