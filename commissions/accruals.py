@@ -250,7 +250,7 @@ def refunds_claw_back(*, tenant: Tenant, refund_ids: list[int]) -> list[LedgerEn
         Refund.objects.filter(tenant=tenant, pk__in=refund_ids)
         .select_related("order")
         .prefetch_related("order__lines")
-        .order_by("refunded_on", "pk")
+        .order_by("pk")
     )
     orders = {r.order_id: r.order for r in refunds}
     earned = list(
@@ -268,7 +268,7 @@ def refunds_claw_back(*, tenant: Tenant, refund_ids: list[int]) -> list[LedgerEn
     refunded_so_far = {}  # refund id -> the order's refunds up to and including it
     for order_id, refund_id, amount in (
         Refund.objects.filter(order_id__in=orders)
-        .order_by("refunded_on", "pk")
+        .order_by("pk")
         .values_list("order_id", "pk", "amount_minor")
     ):
         running[order_id] += amount

@@ -223,6 +223,10 @@ SPECTACULAR_SETTINGS = {
         "DealRegistrationStatusEnum": "deals.models.RegistrationStatus",
         "SalesCallKindEnum": "deals.models.SalesActivity.Kind",
         "LeadSourceEnum": "deals.models.LeadSource",
+        "ClaimKindEnum": "commissions.models.Claim.Kind",
+        "ClaimStatusEnum": "commissions.models.Claim.Status",
+        "PayoutLineStatusEnum": "commissions.models.PayoutLine.Status",
+        "PayoutBatchStatusEnum": "commissions.models.BatchStatus",
     },
 }
 
@@ -308,6 +312,9 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint narrates every rendering step at INFO
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
     },
 }

@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from commissions.urls import api_urlpatterns as commission_api
+from commissions.urls import portal_urlpatterns as commission_portal
 from deals.urls import api_urlpatterns as deal_api
 from deals.urls import portal_urlpatterns as deal_portal
 from partners.urls import api_urlpatterns as partner_api
@@ -19,6 +21,7 @@ api_v1 = [
     *program_api,
     *deal_api,
     *tier_api,
+    *commission_api,
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
@@ -42,6 +45,7 @@ urlpatterns = [
     path("<slug:tenant_slug>/portal/", include(partner_portal)),
     path("<slug:tenant_slug>/portal/", include(deal_portal)),
     path("<slug:tenant_slug>/portal/", include(tier_portal)),
+    path("<slug:tenant_slug>/portal/", include(commission_portal)),
     path("<slug:tenant_slug>/directory/", partner_directory.directory, name="directory"),
     path("<slug:tenant_slug>/api/v1/", include(api_v1)),
 ]

@@ -4,12 +4,16 @@ from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from deals.models import DealRegistration, Product
+from commissions.accruals import orders_accrue
+from commissions.models import LedgerEntry
+from commissions.payouts import batch_build
+from deals.models import DealRegistration, Order, Product
 from deals.services.orders import LineInput, customer_upsert, order_record
 from deals.services.registrations import (
     registration_approve,
@@ -24,6 +28,7 @@ from partners.models import (
     Enrolment,
     PartnerContact,
     PartnerFirm,
+    TaxDocument,
 )
 from partners.services.applications import application_approve, application_submit
 from partners.services.enrolments import notice_record
@@ -189,6 +194,32 @@ DEMO_PRODUCTS = {
     ],
 }
 DEFAULT_PRODUCTS = [("SUB-STD", "Standard subscription", "subscription")]
+# the demo's won order: every CIMcloud commission schedule, one subscription elsewhere
+DEMO_ORDER_LINES = {
+    "cimcloud": [
+        LineInput(
+            "CC-CONNECT-ERP", 1, Decimal("9600.00"), Decimal("9600.00"), initial_contract_months=12
+        ),
+        LineInput(
+            "CC-ERP-SYNC",
+            1,
+            Decimal("0"),
+            Decimal("0"),
+            monthly_fee=Decimal("450.00"),
+            initial_contract_months=12,
+        ),
+        LineInput(
+            "CC-PLATFORM", 1, Decimal("18000.00"), Decimal("18000.00"), initial_contract_months=12
+        ),
+        LineInput(
+            "CC-ADDON", 2, Decimal("1200.00"), Decimal("1200.00"), initial_contract_months=12
+        ),
+    ],
+}
+DEFAULT_ORDER_LINES = [
+    LineInput("SUB-STD", 1, Decimal("9600.00"), Decimal("9600.00"), initial_contract_months=12)
+]
+DEMO_W9 = b"%PDF-1.4\n% demo W-9 placeholder\n%%EOF\n"
 
 
 def _demo_deals(tenant: Tenant) -> None:
@@ -238,7 +269,6 @@ def _demo_deals(tenant: Tenant) -> None:
         country="US",
         external_id="CUST-GLOBEX",
     )
-    code = DEMO_PRODUCTS.get(tenant.slug, DEFAULT_PRODUCTS)[0][0]
     today = timezone.localdate()
     order_record(
         tenant=tenant,
@@ -251,9 +281,7 @@ def _demo_deals(tenant: Tenant) -> None:
         order_form_signed_on=today,
         initial_payment_received_on=today,
         external_id="ORD-1001",
-        lines=[
-            LineInput(code, 1, Decimal("9600.00"), Decimal("9600.00"), initial_contract_months=12)
-        ],
+        lines=DEMO_ORDER_LINES.get(tenant.slug, DEFAULT_ORDER_LINES),
     )
 
 
@@ -306,6 +334,33 @@ def _demo_tiers(tenant: Tenant) -> None:
         )
 
 
+def _demo_commissions(tenant: Tenant) -> None:
+    """The first firm's W-9 is on file; demo orders accrue; this month's batch is a draft."""
+    firm = PartnerFirm.objects.order_by("pk").first()
+    if not TaxDocument.objects.filter(firm=firm).exists():
+        document = TaxDocument(
+            tenant=tenant,
+            firm=firm,
+            kind="w9",
+            original_name="w9.pdf",
+            content_type="application/pdf",
+            size=len(DEMO_W9),
+            status="verified",
+        )
+        document.file.save(f"demo-w9-{firm.pk}.pdf", ContentFile(DEMO_W9), save=False)
+        document.save()
+    if tenant.slug == "simpro":  # the partner elected referral fees over the discount
+        Enrolment.objects.filter(firm=firm, financial_benefit="").update(
+            financial_benefit="referral-fee"
+        )
+    orders = Order.objects.filter(completed_on__isnull=False).values_list("pk", flat=True)
+    orders_accrue(tenant=tenant, order_ids=list(orders))
+    today = tenant_today(tenant)
+    for program in Program.objects.filter(tenant=tenant):
+        if LedgerEntry.objects.filter(program=program).exists():
+            batch_build(tenant=tenant, program=program, period=today)
+
+
 class Command(BaseCommand):
     help = "Create (or refresh) the demo tenants, staff and partner firms; safe to run again."
 
@@ -351,6 +406,7 @@ class Command(BaseCommand):
                 logins += _enrol_demo_firms(tenant, password)
                 _demo_deals(tenant)
                 _demo_tiers(tenant)
+                _demo_commissions(tenant)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))
         self.stdout.write(f"Password for every demo user created here: {password}")
         for label, user in logins:

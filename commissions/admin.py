@@ -1,0 +1,440 @@
+"""Finance's console: payout batches (run, approve, export, pay), claims, the ledger."""
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from unfold.decorators import action
+
+from commissions import downloads
+from commissions.claims import claim_decide, correction_book
+from commissions.models import (
+    Claim,
+    CommissionLine,
+    EntryKind,
+    LedgerEntry,
+    PartnerInvoice,
+    PayoutBatch,
+    PayoutLine,
+    PeriodClose,
+)
+from commissions.payouts import (
+    batch_approve,
+    batch_build,
+    batch_mark_exported,
+    batch_record_payment,
+)
+from partners.models import PartnerFirm
+from programs.models import Program
+from tenants.admin_base import ALL_STAFF, TenantScopedAdmin, TenantTabularInline
+from tenants.errors import ApplicationError
+from tenants.models import StaffRole
+from tenants.templatetags.money import minor_units
+
+FINANCE = (StaffRole.FINANCE, StaffRole.ADMIN)
+
+
+class ReadOnlyAdmin(TenantScopedAdmin):
+    """History: everyone on staff reads it, nobody edits or deletes it here."""
+
+    view_roles = ALL_STAFF
+    edit_roles = FINANCE
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_finance_permission(self, request, object_id=None) -> bool:
+        return _is_finance(request)
+
+
+def _is_finance(request) -> bool:
+    membership = getattr(request, "staff_membership", None)
+    return request.user.is_superuser or (membership is not None and membership.role in FINANCE)
+
+
+def _page(admin_obj, request, title: str, form, button: str, template="admin/partners/reason.html"):
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **admin_obj.admin_site.each_context(request),
+            "opts": admin_obj.opts,
+            "title": title,
+            "form": form,
+            "button": button,
+        },
+    )
+
+
+@admin.register(CommissionLine)
+class CommissionLineAdmin(ReadOnlyAdmin):
+    list_display = ("order", "product", "firm", "program", "tier_key", "amount", "explanation")
+    list_filter = ("earned", "program")
+    search_fields = ("firm__name", "order__external_id", "order__customer__name")
+    list_select_related = ("order__customer", "order_line", "firm", "program")
+
+    @admin.display(description="Product")
+    def product(self, obj):
+        return obj.order_line.product_code
+
+    @admin.display(description="Commission")
+    def amount(self, obj):
+        return minor_units(obj.amount_minor, obj.currency)
+
+
+class CorrectionForm(forms.Form):
+    firm = forms.ModelChoiceField(queryset=PartnerFirm.objects.all())
+    program = forms.ModelChoiceField(queryset=Program.objects.all())
+    kind = forms.ChoiceField(
+        choices=[
+            (EntryKind.OFFSET, "Offset (owed back by the partner)"),
+            (EntryKind.ADJUSTMENT, "Adjustment (either sign)"),
+        ]
+    )
+    amount = forms.DecimalField(decimal_places=2, help_text="Negative reduces what is owed.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("booked_on", "firm", "program", "kind", "amount", "due_on", "memo")
+    list_filter = ("kind", "program")
+    search_fields = ("firm__name", "key", "memo")
+    list_select_related = ("firm", "program")
+    date_hierarchy = "booked_on"
+    actions_list = ["book_correction"]
+
+    @admin.display(description="Amount")
+    def amount(self, obj):
+        return minor_units(obj.amount_minor, obj.currency)
+
+    @action(description="Book a correction", url_path="correction", permissions=["finance"])
+    def book_correction(self, request):
+        form = CorrectionForm(request.POST or None, initial={"token": uuid.uuid4().hex})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                booked = correction_book(
+                    tenant=request.tenant,
+                    firm=data["firm"],
+                    program=data["program"],
+                    kind=data["kind"],
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    key=data["token"],
+                    today=timezone.localdate(),
+                    user=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Booked." if booked else "Already booked (no change).")
+                return HttpResponseRedirect(reverse("admin:commissions_ledgerentry_changelist"))
+        return _page(self, request, "Book a correction", form, "Book")
+
+
+class PayoutLineInline(TenantTabularInline):
+    model = PayoutLine
+    fields = (
+        "firm",
+        "accruals",
+        "clawbacks",
+        "corrections",
+        "net",
+        "withheld",
+        "payable",
+        "status",
+        "hold_reason",
+        "statement",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def _money(self, obj, amount):
+        return minor_units(amount, obj.batch.currency)
+
+    def accruals(self, obj):
+        return self._money(obj, obj.accruals_minor)
+
+    def clawbacks(self, obj):
+        return self._money(obj, obj.clawbacks_minor)
+
+    def corrections(self, obj):
+        return self._money(obj, obj.corrections_minor)
+
+    def net(self, obj):
+        return self._money(obj, obj.net_minor)
+
+    def withheld(self, obj):
+        return self._money(obj, obj.withholding_minor)
+
+    def payable(self, obj):
+        return self._money(obj, obj.payable_minor)
+
+    @admin.display(description="Statement")
+    def statement(self, obj):
+        url = reverse("admin:commissions_payoutbatch_statement", args=[obj.batch_id])
+        return format_html('<a href="{}?line={}">PDF</a>', url, obj.pk)
+
+
+class RunForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=Program.objects.all())
+    month = forms.DateField(help_text="Any day of the month to pay (YYYY-MM-DD).")
+
+
+class PaymentForm(forms.Form):
+    reference = forms.CharField(help_text="Bank run or check numbers.")
+    paid_on = forms.DateField(initial=timezone.localdate)
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "status", "cutoff", "due_on", "partners", "total_payable")
+    list_filter = ("status", "program")
+    readonly_fields = (
+        "program",
+        "period",
+        "cutoff",
+        "due_on",
+        "currency",
+        "status",
+        "built_at",
+        "approved_at",
+        "approved_by",
+        "exported_at",
+        "paid_at",
+        "payment_reference",
+        "downloads",
+    )
+    exclude = ()
+    inlines = [PayoutLineInline]
+    actions_list = ["run"]
+    actions_detail = ["approve", "mark_exported", "record_payment"]
+
+    @admin.display(description="Partners")
+    def partners(self, obj):
+        return obj.lines.count()
+
+    @admin.display(description="Payable")
+    def total_payable(self, obj):
+        return minor_units(sum(x.payable_minor for x in obj.lines.all()), obj.currency)
+
+    @admin.display(description="Downloads")
+    def downloads(self, obj):
+        links = [
+            (reverse(f"admin:commissions_payoutbatch_{name}", args=[obj.pk]), label)
+            for name, label in (("csv", "CSV"), ("xlsx", "XLSX"), ("pdf", "PDF report"))
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def get_urls(self):
+        from django.urls import path
+
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/export.csv",
+                view(self._download("csv")),
+                name="commissions_payoutbatch_csv",
+            ),
+            path(
+                "<int:pk>/export.xlsx",
+                view(self._download("xlsx")),
+                name="commissions_payoutbatch_xlsx",
+            ),
+            path(
+                "<int:pk>/report.pdf",
+                view(self._download("pdf")),
+                name="commissions_payoutbatch_pdf",
+            ),
+            path(
+                "<int:pk>/statement.pdf",
+                view(self._statement),
+                name="commissions_payoutbatch_statement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _batch(self, request, pk) -> PayoutBatch:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
+    def _download(self, kind: str):
+        def view(request, pk):
+            return downloads.batch_file(self._batch(request, pk), kind)
+
+        return view
+
+    def _statement(self, request, pk):
+        batch = self._batch(request, pk)
+        line = get_object_or_404(PayoutLine.objects.filter(batch=batch), pk=request.GET.get("line"))
+        return downloads.statement_file(line)
+
+    def _back(self, batch):
+        return HttpResponseRedirect(
+            reverse("admin:commissions_payoutbatch_change", args=[batch.pk])
+        )
+
+    @action(description="Run payouts for a month", url_path="run", permissions=["finance"])
+    def run(self, request):
+        form = RunForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            month = form.cleaned_data["month"]
+            if month.replace(day=1) > timezone.localdate().replace(day=1):
+                form.add_error("month", "That month has not started yet.")
+            else:
+                batch, built = batch_build(
+                    tenant=request.tenant, program=form.cleaned_data["program"], period=month
+                )
+                messages.success(request, "Batch built." if built else "The batch already exists.")
+                return self._back(batch)
+        return _page(self, request, "Run payouts for a month", form, "Build the batch")
+
+    def _move(self, request, object_id, verb: str, move):
+        batch = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if request.method != "POST":
+            return TemplateResponse(
+                request,
+                "admin/partners/confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": f"{verb}: {batch}",
+                    "text": f"{batch.lines.count()} partner(s), payable "
+                    f"{self.total_payable(batch)}, due {batch.due_on:%Y-%m-%d}.",
+                    "button": verb,
+                },
+            )
+        try:
+            move(batch)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{verb}: done.")
+        return self._back(batch)
+
+    @action(description="Approve", url_path="approve", permissions=["finance"], icon="check")
+    def approve(self, request, object_id):
+        return self._move(
+            request,
+            object_id,
+            "Approve",
+            lambda b: batch_approve(
+                tenant=request.tenant, batch=b, user=request.user, today=timezone.localdate()
+            ),
+        )
+
+    @action(description="Mark exported", url_path="exported", permissions=["finance"])
+    def mark_exported(self, request, object_id):
+        return self._move(
+            request,
+            object_id,
+            "Mark exported",
+            lambda b: batch_mark_exported(tenant=request.tenant, batch=b),
+        )
+
+    @action(description="Record payment", url_path="pay", permissions=["finance"], icon="payments")
+    def record_payment(self, request, object_id):
+        batch = get_object_or_404(self.get_queryset(request), pk=object_id)
+        form = PaymentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                batch_record_payment(
+                    tenant=request.tenant,
+                    batch=batch,
+                    reference=form.cleaned_data["reference"],
+                    paid_on=form.cleaned_data["paid_on"],
+                    user=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Payment recorded; payouts booked in the ledger.")
+                return self._back(batch)
+        return _page(self, request, f"Record the payment of {batch}", form, "Record payment")
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin):
+    list_display = ("firm", "program", "kind", "event_on", "submitted_on", "amount", "status")
+    list_filter = ("status", "kind", "program")
+    search_fields = ("firm__name", "description")
+    actions_detail = ["approve", "reject"]
+
+    @admin.display(description="Amount")
+    def amount(self, obj):
+        return minor_units(obj.amount_minor, obj.currency)
+
+    def _decide(self, request, object_id, approve: bool):
+        claim = get_object_or_404(self.get_queryset(request), pk=object_id)
+        form = DecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                claim_decide(
+                    tenant=request.tenant,
+                    claim=claim,
+                    approve=approve,
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                    today=timezone.localdate(),
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, "Approved: adjustment booked." if approve else "Rejected."
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:commissions_claim_change", args=[claim.pk])
+                )
+        verb = "Approve" if approve else "Reject"
+        return _page(self, request, f"{verb} the claim: {claim}", form, verb)
+
+    @action(description="Approve", url_path="approve", permissions=["finance"], icon="check")
+    def approve(self, request, object_id):
+        return self._decide(request, object_id, True)
+
+    @action(description="Reject", url_path="reject", permissions=["finance"], icon="close")
+    def reject(self, request, object_id):
+        return self._decide(request, object_id, False)
+
+
+@admin.register(PartnerInvoice)
+class PartnerInvoiceAdmin(ReadOnlyAdmin):
+    list_display = ("number", "firm", "amount", "issued_on", "due_on", "status")
+    list_filter = ("status",)
+
+    @admin.display(description="Amount")
+    def amount(self, obj):
+        return minor_units(obj.amount_minor, obj.currency)
+
+
+@admin.register(PeriodClose)
+class PeriodCloseAdmin(ReadOnlyAdmin):
+    list_display = ("program", "period", "closed_at", "closed_by")

@@ -1,0 +1,252 @@
+"""API: commission lines, statements and claims (partners: their own); batches for finance."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from commissions import downloads
+from commissions.claims import claim_submit
+from commissions.models import Claim, CommissionLine, PayoutBatch, PayoutLine
+from commissions.payouts import batch_approve, batch_record_payment
+from commissions.selectors import claims_of, commission_lines_of, statements_of
+from partners.models import Enrolment
+from partners.permissions import partner_contact
+from partners.selectors.tax import program_today
+from programs.models import Program
+from tenants.api_permissions import IsTenantMember, IsTenantStaff, is_tenant_staff
+from tenants.errors import ApplicationError, NotAllowed
+from tenants.models import StaffRole
+
+FINANCE = (StaffRole.FINANCE, StaffRole.ADMIN)
+
+
+def _firm(request):
+    """The partner's firm, or None for staff and API keys (who see every firm)."""
+    contact = partner_contact(request)
+    return contact.firm if contact is not None else None
+
+
+class CommissionLineOutput(serializers.ModelSerializer):
+    order = serializers.CharField(source="order.__str__")
+    product = serializers.CharField(source="order_line.product_code")
+    program = serializers.CharField(source="program.slug")
+
+    class Meta:
+        model = CommissionLine
+        fields = (
+            "id",
+            "order",
+            "product",
+            "program",
+            "firm",
+            "completed_on",
+            "tier_key",
+            "rule_key",
+            "basis_minor",
+            "rate",
+            "amount_minor",
+            "currency",
+            "earned",
+            "explanation",
+        )
+
+
+class CommissionLineListApi(ListAPIView):
+    """Each calculated order line, with what it earned and why."""
+
+    permission_classes = [IsTenantMember]
+    serializer_class = CommissionLineOutput
+
+    def get_queryset(self):
+        return commission_lines_of(_firm(self.request))
+
+
+class StatementOutput(serializers.ModelSerializer):
+    program = serializers.CharField(source="batch.program.slug")
+    period = serializers.DateField(source="batch.period")
+    currency = serializers.CharField(source="batch.currency")
+    batch_status = serializers.CharField(source="batch.status")
+
+    class Meta:
+        model = PayoutLine
+        fields = (
+            "id",
+            "batch",
+            "program",
+            "period",
+            "currency",
+            "firm",
+            "accruals_minor",
+            "clawbacks_minor",
+            "corrections_minor",
+            "net_minor",
+            "withholding_minor",
+            "payable_minor",
+            "status",
+            "hold_reason",
+            "batch_status",
+            "statement_hash",
+        )
+
+
+class StatementListApi(ListAPIView):
+    """Monthly statements (one per partner per batch); `…/<id>/pdf/` downloads one."""
+
+    permission_classes = [IsTenantMember]
+    serializer_class = StatementOutput
+
+    def get_queryset(self):
+        return statements_of(_firm(self.request))
+
+
+class StatementPdfApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, line_id: int):
+        return downloads.statement_file(
+            get_object_or_404(statements_of(_firm(request)), pk=line_id)
+        )
+
+
+class ClaimInput(serializers.Serializer):
+    program = serializers.SlugField()
+    kind = serializers.ChoiceField(choices=Claim.Kind.choices)
+    event_on = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    description = serializers.CharField()
+
+
+class ClaimOutput(serializers.ModelSerializer):
+    program = serializers.CharField(source="program.slug")
+
+    class Meta:
+        model = Claim
+        fields = (
+            "id",
+            "program",
+            "firm",
+            "kind",
+            "event_on",
+            "submitted_on",
+            "amount_minor",
+            "currency",
+            "description",
+            "status",
+            "decision_reason",
+        )
+
+
+class ClaimListApi(APIView):
+    """Claims: partners list and submit their own; staff list all."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(responses=ClaimOutput(many=True))
+    def get(self, request):
+        return Response(ClaimOutput(claims_of(_firm(request)), many=True).data)
+
+    @extend_schema(request=ClaimInput, responses={201: ClaimOutput})
+    def post(self, request):
+        firm = _firm(request)
+        if firm is None:
+            raise NotAllowed("Claims are submitted by the partner; finance books corrections.")
+        data = ClaimInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrolled = Enrolment.objects.filter(firm=firm).values("program_id")
+        program = Program.objects.filter(
+            pk__in=enrolled, slug=data.validated_data["program"]
+        ).first()
+        if program is None:
+            raise ApplicationError("Not one of your programs.", fields={"program": ["Unknown."]})
+        claim = claim_submit(
+            tenant=request.tenant,
+            firm=firm,
+            program=program,
+            kind=data.validated_data["kind"],
+            event_on=data.validated_data["event_on"],
+            amount=data.validated_data["amount"],
+            description=data.validated_data["description"],
+            today=program_today(program),
+            user=request.user,
+        )
+        return Response(ClaimOutput(claim).data, status=status.HTTP_201_CREATED)
+
+
+class BatchOutput(serializers.ModelSerializer):
+    program = serializers.CharField(source="program.slug")
+    lines = StatementOutput(many=True)
+
+    class Meta:
+        model = PayoutBatch
+        fields = (
+            "id",
+            "program",
+            "period",
+            "cutoff",
+            "due_on",
+            "currency",
+            "status",
+            "approved_at",
+            "paid_at",
+            "payment_reference",
+            "lines",
+        )
+
+
+class BatchListApi(ListAPIView):
+    """Payout batches with their partner lines (staff and API keys)."""
+
+    permission_classes = [IsTenantStaff]
+    serializer_class = BatchOutput
+
+    def get_queryset(self):
+        return PayoutBatch.objects.select_related("program").prefetch_related("lines")
+
+
+def _finance_only(request) -> None:
+    if not is_tenant_staff(request, FINANCE):
+        raise NotAllowed("Only finance approves and pays payout batches.")
+
+
+class PaymentInput(serializers.Serializer):
+    reference = serializers.CharField()
+    paid_on = serializers.DateField()
+
+
+class BatchMoveApi(APIView):
+    """`approve` (no body) or `pay` ({reference, paid_on}) a batch; finance only."""
+
+    permission_classes = [IsTenantStaff]
+
+    @extend_schema(request=PaymentInput, responses=BatchOutput)
+    def post(self, request, batch_id: int, move: str):
+        _finance_only(request)
+        batch = get_object_or_404(PayoutBatch.objects.all(), pk=batch_id)
+        today = program_today(batch.program)
+        if move == "approve":
+            batch = batch_approve(
+                tenant=request.tenant, batch=batch, user=request.user, today=today
+            )
+        else:
+            data = PaymentInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            batch = batch_record_payment(
+                tenant=request.tenant, batch=batch, user=request.user, **data.validated_data
+            )
+        return Response(BatchOutput(batch).data)
+
+
+class BatchExportApi(APIView):
+    """The batch as `csv`, `xlsx` or `pdf` (finance's files)."""
+
+    permission_classes = [IsTenantStaff]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, batch_id: int, kind: str):
+        batch = get_object_or_404(PayoutBatch.objects.select_related("program"), pk=batch_id)
+        return downloads.batch_file(batch, kind)

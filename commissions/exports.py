@@ -1,0 +1,246 @@
+"""Finance exports of a payout batch: streamed CSV, XLSX, and PDF report and statements.
+
+CSV and XLSX share one row producer. Amounts are written as numbers (`Decimal` from
+minor units, e.g. -12.50), so spreadsheets can sum them; every text cell is passed
+through `spreadsheet_text`, which defuses formula injection from user text (firm
+names, memos). Call these inside the batch's tenant scope: the queries are built at
+call time, so a streaming response may consume the CSV after the view has returned.
+"""
+
+import csv
+import datetime
+import io
+import itertools
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from weasyprint import HTML
+
+from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
+from commissions.statements import statement_of
+
+CHUNK_ROWS = 2000
+CSV_CHUNK_CHARS = 64 * 1024
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+DETAIL_HEADER = (
+    "partner",
+    "line status",
+    "hold reason",
+    "line payable",
+    "kind",
+    "booked on",
+    "due on",
+    "order",
+    "product",
+    "rule",
+    "tier",
+    "rate",
+    "amount",
+    "currency",
+    "key",
+    "memo",
+)
+SUMMARY_HEADER = (
+    "partner",
+    "accruals",
+    "clawbacks",
+    "corrections",
+    "net",
+    "withholding",
+    "payable",
+    "status",
+    "hold reason",
+)
+TOTALS = (
+    "accruals_minor",
+    "clawbacks_minor",
+    "corrections_minor",
+    "net_minor",
+    "withholding_minor",
+    "payable_minor",
+)
+
+Row = tuple[Any, ...]
+
+
+def spreadsheet_text(value: str | None) -> str:
+    """User text made inert for spreadsheets: a leading = + - @ tab or CR gets a ' before it."""
+    # control characters go first (XLSX cannot hold them), so none can hide a leading "="
+    value = ILLEGAL_CHARACTERS_RE.sub("", value or "")
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def _amount(minor: int) -> Decimal:
+    return Decimal(minor).scaleb(-2)
+
+
+def _order_label(order_id: int | None, external_id: str | None, customer: str | None) -> str:
+    # as Order.__str__, read from the row's columns rather than a model instance
+    return f"Order {external_id or order_id} of {customer}" if order_id else ""
+
+
+def _partner_lines(batch: PayoutBatch) -> list:
+    """The batch's partner lines (one per partner, not per entry), by partner name."""
+    return list(
+        PayoutLine.objects.filter(batch=batch)
+        .order_by("firm__name", "pk")
+        .values_list("firm_id", "firm__name", *TOTALS, "status", "hold_reason", named=True)
+    )
+
+
+def _summary_rows(lines: list) -> Iterator[Row]:
+    for line in lines:
+        yield (
+            spreadsheet_text(line.firm__name),
+            *(_amount(getattr(line, name)) for name in TOTALS),
+            spreadsheet_text(PayoutLine.Status(line.status).label),
+            spreadsheet_text(line.hold_reason),
+        )
+
+
+def _sums(lines: Iterable) -> dict[str, int]:
+    """Each total column summed over the partner lines (minor units)."""
+    return {name: sum(getattr(line, name) for line in lines) for name in TOTALS}
+
+
+def _totals_row(lines: list) -> Row:
+    return ("Total", *(_amount(total) for total in _sums(lines).values()), "", "")
+
+
+def _detail_rows(batch: PayoutBatch, lines: list) -> Iterator[Row]:
+    """One row per entry the batch settled, with its partner's line; streamed from the database."""
+    by_firm = {line.firm_id: line for line in lines}
+    entries = (
+        LedgerEntry.objects.filter(settlement__batch=batch)
+        .order_by("firm__name", "booked_on", "pk")
+        .values_list(
+            "firm_id",
+            "firm__name",
+            "kind",
+            "booked_on",
+            "due_on",
+            "commission_line__order_id",
+            "commission_line__order__external_id",
+            "commission_line__order__customer__name",
+            "commission_line__order_line__product_code",
+            "commission_line__rule_key",
+            "commission_line__tier_key",
+            "commission_line__rate",
+            "amount_minor",
+            "currency",
+            "key",
+            "memo",
+            named=True,
+        )
+    )
+    return (_detail_row(entry, by_firm[entry.firm_id]) for entry in entries.iterator(CHUNK_ROWS))
+
+
+def _detail_row(entry, line) -> Row:
+    order = _order_label(
+        entry.commission_line__order_id,
+        entry.commission_line__order__external_id,
+        entry.commission_line__order__customer__name,
+    )
+    return (
+        spreadsheet_text(entry.firm__name),
+        spreadsheet_text(PayoutLine.Status(line.status).label),
+        spreadsheet_text(line.hold_reason),
+        _amount(line.payable_minor),
+        spreadsheet_text(EntryKind(entry.kind).label),
+        entry.booked_on,
+        entry.due_on,
+        spreadsheet_text(order),
+        spreadsheet_text(entry.commission_line__order_line__product_code),
+        spreadsheet_text(entry.commission_line__rule_key),
+        spreadsheet_text(entry.commission_line__tier_key),
+        spreadsheet_text(entry.commission_line__rate),
+        _amount(entry.amount_minor),
+        spreadsheet_text(entry.currency),
+        spreadsheet_text(entry.key),
+        spreadsheet_text(entry.memo),
+    )
+
+
+def batch_csv(batch: PayoutBatch) -> Iterator[bytes]:
+    """UTF-8 CSV chunks: a header and one row per settled entry, a blank row, then per partner."""
+    lines = _partner_lines(batch)
+    rows = itertools.chain(
+        [DETAIL_HEADER],
+        _detail_rows(batch, lines),
+        [()],
+        [SUMMARY_HEADER],
+        _summary_rows(lines),
+    )
+    return _csv_chunks(rows)
+
+
+def _csv_chunks(rows: Iterable[Row]) -> Iterator[bytes]:
+    """The rows as RFC 4180 CSV (CRLF), in chunks of about 64 KB."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # dates and Decimals are written as str(): 2026-05-12, -12.50
+    for row in rows:
+        writer.writerow(row)
+        if buffer.tell() >= CSV_CHUNK_CHARS:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def batch_xlsx(batch: PayoutBatch) -> bytes:
+    """An XLSX workbook: "Payouts" (a row per partner and a totals row) and "Detail" (per entry)."""
+    lines = _partner_lines(batch)
+    workbook = Workbook(write_only=True)
+    _sheet(workbook, "Payouts", SUMMARY_HEADER, [*_summary_rows(lines), _totals_row(lines)])
+    _sheet(workbook, "Detail", DETAIL_HEADER, _detail_rows(batch, lines))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet(workbook: Workbook, title: str, header: Row, rows: Iterable[Row]) -> None:
+    sheet = workbook.create_sheet(title)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    if isinstance(value, Decimal | datetime.date):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = "#,##0.00" if isinstance(value, Decimal) else "yyyy-mm-dd"
+        return cell
+    return value
+
+
+def _pdf(template: str, context: dict) -> bytes:
+    return HTML(string=render_to_string(template, context)).write_pdf()
+
+
+def payout_report_pdf(batch: PayoutBatch) -> bytes:
+    """The batch's payout report for finance: a row per partner, grand totals, page numbers."""
+    lines = list(PayoutLine.objects.filter(batch=batch).select_related("firm"))
+    context = {"batch": batch, "tenant": batch.tenant, "lines": lines, "totals": _sums(lines)}
+    return _pdf("commissions/pdf/payout_report.html", context)
+
+
+def statement_pdf(line: PayoutLine) -> bytes:
+    """The partner's statement for the batch, with its content hash printed."""
+    statement = statement_of(line)
+    data = statement.data
+    context = {
+        "s": data,
+        "entries": [{**e, "kind": EntryKind(e["kind"]).label} for e in data["entries"]],
+        "status": PayoutLine.Status(data["status"]).label,
+        "withholding_percent": Decimal(data["withholding_rate"]) * 100,
+        "sha256": statement.sha256,
+    }
+    return _pdf("commissions/pdf/statement.html", context)

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from commissions import api, views
+
+portal_urlpatterns = [
+    path("commissions/", views.commissions_page, name="portal_commissions"),
+    path(
+        "commissions/statements/<int:line_id>.pdf",
+        views.statement_download,
+        name="portal_statement",
+    ),
+]
+
+api_urlpatterns = [
+    path("commission-lines/", api.CommissionLineListApi.as_view(), name="api_commission_lines"),
+    path("statements/", api.StatementListApi.as_view(), name="api_statements"),
+    path("statements/<int:line_id>/pdf/", api.StatementPdfApi.as_view(), name="api_statement_pdf"),
+    path("claims/", api.ClaimListApi.as_view(), name="api_claims"),
+    path("payout-batches/", api.BatchListApi.as_view(), name="api_payout_batches"),
+    path(
+        "payout-batches/<int:batch_id>/<str:move>/",
+        api.BatchMoveApi.as_view(),
+        name="api_payout_batch_move",
+    ),
+    path(
+        "payout-batches/<int:batch_id>/export.<str:kind>",
+        api.BatchExportApi.as_view(),
+        name="api_payout_batch_export",
+    ),
+]
