@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -225,6 +226,8 @@ class BatchMoveApi(APIView):
 
     @extend_schema(request=PaymentInput, responses=BatchOutput)
     def post(self, request, batch_id: int, move: str):
+        if move not in ("approve", "pay"):
+            raise NotFound()
         _finance_only(request)
         batch = get_object_or_404(PayoutBatch.objects.all(), pk=batch_id)
         today = program_today(batch.program)
@@ -248,5 +251,7 @@ class BatchExportApi(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, batch_id: int, kind: str):
+        if kind not in downloads.BATCH_FILES:
+            raise NotFound()
         batch = get_object_or_404(PayoutBatch.objects.select_related("program"), pk=batch_id)
         return downloads.batch_file(batch, kind)

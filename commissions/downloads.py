@@ -6,6 +6,7 @@ from commissions import exports
 from commissions.models import PayoutBatch, PayoutLine
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BATCH_FILES = ("csv", "xlsx", "pdf")
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:

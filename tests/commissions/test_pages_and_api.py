@@ -210,3 +210,20 @@ def test_demo_data_has_commissions_and_a_batch_for_finance(db):
         partner = PartnerContact.objects.order_by("pk").first().user
     assert earned == 4 and batch.status == BatchStatus.DRAFT
     assert_visible_to(partner, "/cimcloud/portal/commissions/")
+
+
+def test_api_exports_the_batch_and_refuses_unknown_moves(paid_partners):
+    batch = paid_partners["batch"]
+    finance = signed_in(paid_partners["finance"])
+    base = f"/cimcloud/api/v1/payout-batches/{batch.pk}/"
+
+    csv = finance.get(base + "export.csv")
+    unknown_move = finance.post(base + "cancel/")
+    unknown_file = finance.get(base + "export.exe")
+
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    assert csv["Content-Disposition"].endswith('.csv"')
+    assert (unknown_move.status_code, unknown_file.status_code) == (404, 404)
+    with tenant_scope(paid_partners["tenant"]):
+        batch.refresh_from_db()
+    assert batch.status == BatchStatus.DRAFT
