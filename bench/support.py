@@ -40,7 +40,9 @@ def in_throwaway_database(run: Callable[[], None]) -> None:
     """Run the benchmark in a fresh database that is dropped afterwards (PostgreSQL only)."""
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the benchmark uses COPY).")
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    # bench_<name>, not the test suite's test_<name>: a test run may be using that one
+    connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         run()
     finally:

@@ -5,8 +5,10 @@ draft version can be simulated against real data.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from partners.models import Enrolment
 from programs.models import ProgramVersion, Requirement, Tier
@@ -23,14 +25,28 @@ COMPARE = {
 }
 
 
-@dataclass
-class Result:
+class Result(NamedTuple):
     tier: Tier
     requirement: Requirement
     measure: Measure
     passed: bool
     window_start: datetime.date | None
     window_end: datetime.date
+
+
+class Check(NamedTuple):
+    """A requirement ready to apply: its measures, window, comparison and threshold."""
+
+    requirement: Requirement
+    tracks: frozenset[str]
+    measures: dict[int, Measure]
+    window_start: datetime.date | None
+    window_end: datetime.date
+    compare: Callable[[Decimal, Decimal], bool]
+    threshold: Decimal
+
+
+NOTHING_COUNTED = Measure(Decimal(0))  # shared and never changed: evidence is only read
 
 
 @dataclass
@@ -59,18 +75,17 @@ class Outcome:
     ranks: dict[str, int] = field(default_factory=dict)
 
 
-def applies_to(requirement: Requirement, enrolment: Enrolment) -> bool:
-    return not requirement.tracks or bool(set(requirement.tracks) & set(enrolment.tracks))
-
-
 def measure_all(
-    version: ProgramVersion, enrolments: list[Enrolment], period: Period
+    version: ProgramVersion,
+    requirements: list[Requirement],
+    enrolments: list[Enrolment],
+    period: Period,
 ) -> dict[int, tuple[dict[int, Measure], datetime.date | None, datetime.date]]:
     """Per requirement id: (measures by enrolment id, window). One metric call per distinct
     (metric, window, parameters), whatever the number of enrolments."""
     cache: dict[tuple, tuple] = {}
     measured = {}
-    for requirement in Requirement.objects.filter(version=version):
+    for requirement in requirements:
         start, end = window(requirement.window_kind, requirement.window_months, period, version)
         key = (requirement.metric, start, end, repr(sorted(requirement.params.items())))
         if key not in cache:
@@ -84,25 +99,44 @@ def evaluate(version: ProgramVersion, enrolments: list[Enrolment], period: Perio
     """The tier each enrolment qualifies for in `period`, with every requirement's evidence."""
     tiers = list(Tier.objects.filter(version=version).order_by("rank"))
     ranks = {t.key: t.rank for t in tiers}
-    requirements: dict[int, list[Requirement]] = {t.pk: [] for t in tiers}
-    for requirement in Requirement.objects.filter(version=version).order_by("position"):
-        requirements[requirement.tier_id].append(requirement)
-    measured = measure_all(version, enrolments, period)
-    outcomes = []
-    for enrolment in enrolments:
-        results: dict[str, list[Result]] = {}
-        for tier in tiers:
-            results[tier.key] = []
-            for requirement in requirements[tier.pk]:
-                if not applies_to(requirement, enrolment):
-                    continue
-                measures, start, end = measured[requirement.pk]
-                measure = measures.get(enrolment.pk, Measure(Decimal(0)))
-                threshold = requirement.threshold if requirement.threshold is not None else 0
-                passed = COMPARE[requirement.comparator](measure.value, Decimal(threshold))
-                results[tier.key].append(Result(tier, requirement, measure, passed, start, end))
-        outcomes.append(_decide(enrolment, tiers, ranks, results))
-    return outcomes
+    requirements = list(Requirement.objects.filter(version=version).order_by("position"))
+    measured = measure_all(version, requirements, enrolments, period)
+    checks: dict[int, list[Check]] = {t.pk: [] for t in tiers}
+    for requirement in requirements:
+        checks[requirement.tier_id].append(_check(requirement, *measured[requirement.pk]))
+    return [
+        _decide(enrolment, tiers, ranks, _results(enrolment, tiers, checks))
+        for enrolment in enrolments
+    ]
+
+
+def _check(requirement: Requirement, measures, start, end) -> Check:
+    threshold = requirement.threshold if requirement.threshold is not None else 0
+    return Check(
+        requirement,
+        frozenset(requirement.tracks),
+        measures,
+        start,
+        end,
+        COMPARE[requirement.comparator],
+        Decimal(threshold),
+    )
+
+
+def _results(enrolment: Enrolment, tiers: list[Tier], checks) -> dict[str, list[Result]]:
+    """Per tier key: the enrolment's result for each requirement that applies to its tracks."""
+    tracks = frozenset(enrolment.tracks)
+    results: dict[str, list[Result]] = {}
+    for tier in tiers:
+        results[tier.key] = tier_results = []
+        for check in checks[tier.pk]:
+            if check.tracks and not check.tracks & tracks:
+                continue
+            measure = check.measures.get(enrolment.pk, NOTHING_COUNTED)
+            passed = check.compare(measure.value, check.threshold)
+            window = (check.window_start, check.window_end)
+            tier_results.append(Result(tier, check.requirement, measure, passed, *window))
+    return results
 
 
 def _decide(enrolment, tiers, ranks, results) -> Outcome:

@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from programs.selectors import version_in_force
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tiers import engine
+from tiers.bulk import collection_paused, id_set, insert_rows
 from tiers.models import (
     AssignmentSource,
     EvaluationStatus,
@@ -24,8 +25,6 @@ from tiers.models import (
 )
 from tiers.notifications import notify_tier_change, notify_tier_changes
 from tiers.windows import Period
-
-BATCH = 2000
 
 
 def live_enrolments(program: Program) -> list[Enrolment]:
@@ -59,21 +58,35 @@ def effective_date(
 def _ensure_history(enrolments: list[Enrolment]) -> None:
     """Record the approval tier for enrolments that have no tier history yet."""
     with_history = set(
-        TierAssignment.objects.filter(enrolment__in=enrolments).values_list(
-            "enrolment_id", flat=True
-        )
+        TierAssignment.objects.filter(
+            enrolment_id__in=id_set(e.pk for e in enrolments)
+        ).values_list("enrolment_id", flat=True)
     )
-    TierAssignment.objects.bulk_create(
-        TierAssignment(
-            tenant_id=e.tenant_id,
-            enrolment=e,
-            tier=e.tier_key,
-            valid_from=e.approved_at.date(),
-            source=AssignmentSource.INITIAL,
-        )
+    _assignments_insert(
+        (e.tenant_id, e.pk, e.tier_key, e.approved_at.date(), AssignmentSource.INITIAL, None)
         for e in enrolments
         if e.pk not in with_history
     )
+
+
+ASSIGNMENT_FIELDS = (
+    "tenant_id",
+    "enrolment_id",
+    "tier",
+    "valid_from",
+    "source",
+    "evaluation_id",
+    "valid_to",
+    "reason",
+    "created_by_id",
+    "created_at",
+)
+
+
+def _assignments_insert(rows) -> None:
+    """Insert open-ended assignments (tenant, enrolment, tier, from, source, evaluation id)."""
+    now = timezone.now()
+    insert_rows(TierAssignment, ASSIGNMENT_FIELDS, [(*row, None, "", None, now) for row in rows])
 
 
 def tier_assign(
@@ -113,6 +126,7 @@ def tier_assign(
 
 
 @transaction.atomic
+@collection_paused()
 def tiers_evaluate(
     *,
     tenant: Tenant,
@@ -130,51 +144,119 @@ def tiers_evaluate(
     run_key = run_key or period.key
     enrolments = enrolments if enrolments is not None else live_enrolments(program)
     done = set(
-        TierEvaluation.objects.filter(enrolment__in=enrolments, run_key=run_key).values_list(
-            "enrolment_id", flat=True
-        )
+        TierEvaluation.objects.filter(
+            enrolment_id__in=id_set(e.pk for e in enrolments), run_key=run_key
+        ).values_list("enrolment_id", flat=True)
     )
     todo = [e for e in enrolments if e.pk not in done]
     if not todo:
         return []
     _ensure_history(todo)
     outcomes = engine.evaluate(version, todo, period)
-    evaluations = TierEvaluation.objects.bulk_create(
-        [_evaluation(tenant, version, o, period, run_key, today) for o in outcomes],
-        batch_size=BATCH,
+    evaluations = _evaluations_store(
+        [_evaluation(tenant, version, o, period, run_key, today) for o in outcomes]
     )
-    RequirementResult.objects.bulk_create(
-        (
-            RequirementResult(
-                tenant=tenant,
-                evaluation=evaluation,
-                tier=r.tier.key,
-                requirement=r.requirement.key,
-                label=r.requirement.label,
-                metric=r.requirement.metric,
-                comparator=r.requirement.comparator,
-                threshold=r.requirement.threshold,
-                value=r.measure.value,
-                window_start=r.window_start,
-                window_end=r.window_end,
-                passed=r.passed,
-                evidence=r.measure.evidence,
-            )
-            for evaluation, outcome in zip(evaluations, outcomes, strict=True)
-            for r in outcome.results
-        ),
-        batch_size=BATCH,
-    )
-    standing = {True: [], False: []}
-    for outcome in outcomes:
-        standing[outcome.meets_entry].append(outcome.enrolment.pk)
+    _results_store(tenant, evaluations, outcomes)
     scheduled = [e for e in evaluations if e.status == EvaluationStatus.SCHEDULED]
     _withdraw_plans(outcomes, today)
     _assign_many(scheduled, today)
     notify_tier_changes(scheduled, {o.enrolment.pk: o for o in outcomes})
-    for good, ids in standing.items():
-        Enrolment.objects.filter(pk__in=ids).update(good_standing=good)
+    _standing_record(outcomes)
     return evaluations
+
+
+EVALUATION_FIELDS = (
+    "tenant_id",
+    "enrolment_id",
+    "program_version_id",
+    "run_key",
+    "as_of",
+    "current_tier",
+    "resulting_tier",
+    "next_tier",
+    "missing_for_next",
+    "change",
+    "effective_on",
+    "status",
+    "decided_by_id",
+    "created_at",
+)
+
+
+def _evaluations_store(evaluations: list[TierEvaluation]) -> list[TierEvaluation]:
+    """Insert the evaluations in one statement and give them the ids they were stored under."""
+    now = timezone.now()
+    for evaluation in evaluations:
+        evaluation.created_at = now
+    ids = insert_rows(
+        TierEvaluation,
+        EVALUATION_FIELDS,
+        [tuple(getattr(e, name) for name in EVALUATION_FIELDS) for e in evaluations],
+        with_ids=True,
+    )
+    for evaluation, pk in zip(evaluations, ids, strict=True):
+        evaluation.pk = pk
+        evaluation._state.adding = False
+        evaluation._state.db = connection.alias
+    return evaluations
+
+
+RESULT_FIELDS = (
+    "tenant_id",
+    "evaluation_id",
+    "tier",
+    "requirement",
+    "label",
+    "metric",
+    "comparator",
+    "threshold",
+    "value",
+    "window_start",
+    "window_end",
+    "passed",
+    "evidence",
+)
+
+
+def _results_store(
+    tenant: Tenant, evaluations: list[TierEvaluation], outcomes: list[engine.Outcome]
+) -> None:
+    """Insert every requirement result of the run, as plain rows, in one statement."""
+    insert_rows(
+        RequirementResult,
+        RESULT_FIELDS,
+        [
+            (
+                tenant.pk,
+                evaluation.pk,
+                r.tier.key,
+                r.requirement.key,
+                r.requirement.label,
+                r.requirement.metric,
+                r.requirement.comparator,
+                r.requirement.threshold,
+                r.measure.value,
+                r.window_start,
+                r.window_end,
+                r.passed,
+                r.measure.evidence,
+            )
+            for evaluation, outcome in zip(evaluations, outcomes, strict=True)
+            for r in outcome.results
+        ],
+    )
+
+
+def _standing_record(outcomes: list[engine.Outcome]) -> None:
+    """Good standing is meeting the entry tier's requirements."""
+    standing: dict[bool, list[int]] = {True: [], False: []}
+    for outcome in outcomes:
+        standing[outcome.meets_entry].append(outcome.enrolment.pk)
+    for good, ids in standing.items():
+        if ids:
+            Enrolment.objects.filter(pk__in=id_set(ids)).exclude(good_standing=good).update(
+                good_standing=good
+            )
 
 
 def _withdraw_plans(outcomes: list[engine.Outcome], today: datetime.date) -> None:
@@ -184,7 +266,7 @@ def _withdraw_plans(outcomes: list[engine.Outcome], today: datetime.date) -> Non
     planned = [
         (pk, enrolment_id, tier)
         for pk, enrolment_id, tier in TierAssignment.objects.filter(
-            enrolment_id__in=list(steady),
+            enrolment_id__in=id_set(steady),
             valid_from__gt=today,
             source=AssignmentSource.EVALUATION,
         ).values_list("pk", "enrolment_id", "tier")
@@ -211,30 +293,20 @@ def _assign_many(evaluations: list[TierEvaluation], today: datetime.date) -> Non
             evaluation
         )
     for (tier, valid_from), group in groups.items():
-        ids = [e.enrolment_id for e in group]
+        ids = id_set(e.enrolment_id for e in group)
         TierAssignment.objects.filter(enrolment_id__in=ids, valid_from__gte=valid_from).delete()
         TierAssignment.objects.filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from),
             enrolment_id__in=ids,
             valid_from__lt=valid_from,
         ).update(valid_to=valid_from - ONE_DAY)
-        TierAssignment.objects.bulk_create(
-            (
-                TierAssignment(
-                    tenant_id=e.tenant_id,
-                    enrolment_id=e.enrolment_id,
-                    tier=tier,
-                    valid_from=valid_from,
-                    source=AssignmentSource.EVALUATION,
-                    evaluation=e,
-                )
-                for e in group
-            ),
-            batch_size=BATCH,
+        _assignments_insert(
+            (e.tenant_id, e.enrolment_id, tier, valid_from, AssignmentSource.EVALUATION, e.pk)
+            for e in group
         )
         if valid_from <= today:
             Enrolment.objects.filter(pk__in=ids).update(tier_key=tier, tier_since=valid_from)
-            TierEvaluation.objects.filter(pk__in=[e.pk for e in group]).update(
+            TierEvaluation.objects.filter(pk__in=id_set(e.pk for e in group)).update(
                 status=EvaluationStatus.APPLIED
             )
             for evaluation in group:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from partners.models import Enrolment
+from tiers.bulk import id_set
 
 
 @dataclass
@@ -57,8 +59,9 @@ def local_date(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.d
     return moment.astimezone(zone).date()
 
 
-def firm_ids(enrolments: list[Enrolment]) -> set[int]:
-    return {e.firm_id for e in enrolments}
+def firm_ids(enrolments: list[Enrolment]) -> RawSQL | list[int]:
+    """The enrolments' firms, as a value for `firm_id__in=`."""
+    return id_set({e.firm_id for e in enrolments})
 
 
 def grouped(rows) -> dict[int, list[int]]:

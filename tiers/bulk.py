@@ -1,0 +1,99 @@
+"""Reads and writes sized for a whole program's enrolments at once (100,000 and more).
+
+On PostgreSQL a list of ids travels as one array parameter and rows are written with
+COPY; other databases (SQLite in development and tests) get the plain ORM equivalents.
+"""
+
+import contextlib
+import gc
+import json
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+
+
+@contextlib.contextmanager
+def collection_paused():
+    """Pause the cyclic garbage collector: a run makes millions of small objects that
+    live to its end, and collecting them again and again costs more than the run."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def id_set(ids: Iterable[int]) -> RawSQL | list[int]:
+    """A value for `field__in=`: one array parameter on PostgreSQL, where 100,000
+    placeholders take seconds to build and parse; the plain list elsewhere."""
+    ids = list(ids)
+    if connection.vendor != "postgresql":
+        return ids
+    return RawSQL("SELECT unnest(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"])
+
+
+def insert_rows(
+    model: type[models.Model], fields: Sequence[str], rows: list[tuple], *, with_ids: bool = False
+) -> list[int]:
+    """Insert `rows` (values of `fields` by attribute name, every non-null column given), in
+    order: COPY on PostgreSQL, bulk_create elsewhere. Returns their ids when asked."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        created = model.objects.bulk_create(
+            model(**dict(zip(fields, row, strict=True))) for row in rows
+        )
+        return [instance.pk for instance in created] if with_ids else []
+    if not with_ids:
+        _copy(model, fields, rows)
+        return []
+    ids = _reserve_ids(model, len(rows))
+    _copy(model, ("id", *fields), [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Take `count` ids from the table's sequence (reading them back after COPY would be
+    one more query, planned on statistics that do not know the new rows yet)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def _copy(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> None:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    as_json = [i for i, name in enumerate(fields) if _is_json(meta.get_field(name))]
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        _logged(cursor, sql),
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row(_dumped(row, as_json) if as_json else row)
+
+
+def _is_json(field: models.Field) -> bool:
+    return isinstance(field, models.JSONField)
+
+
+def _dumped(row: tuple, as_json: list[int]) -> list:
+    """The row with its JSON fields serialised (COPY would read a list as an array)."""
+    values = list(row)
+    for i in as_json:
+        values[i] = json.dumps(values[i])
+    return values
+
+
+def _logged(cursor, sql: str):
+    """Record the COPY where queries are being recorded (DEBUG, assertNumQueries, benches)."""
+    return cursor.debug_sql(sql) if connection.queries_logged else contextlib.nullcontext()
