@@ -4,8 +4,8 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
 
+from tenants.mail import render_plain
 from tenants.scope import on_commit_in_scope
 
 logger = logging.getLogger(__name__)
@@ -19,8 +19,8 @@ def notify_submitter(registration, template: str) -> None:
 
     def send() -> None:
         context = {"registration": registration, "tenant": registration.tenant}
-        subject = render_to_string(f"deals/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"deals/email/{template}_body.txt", context)
+        subject = render_plain(f"deals/email/{template}_subject.txt", context).strip()
+        body = render_plain(f"deals/email/{template}_body.txt", context)
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
     on_commit_in_scope(send)

@@ -4,7 +4,8 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
+
+from tenants.mail import render_plain
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ def send_partner_email(*, template: str, to: list[str], context: dict) -> None:
     recipients = [address for address in to if address]
     if not recipients:
         return
-    subject = render_to_string(f"partners/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"partners/email/{template}_body.txt", context)
+    subject = render_plain(f"partners/email/{template}_subject.txt", context).strip()
+    body = render_plain(f"partners/email/{template}_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     logger.info("email.sent", extra={"template": template, "recipients": len(recipients)})
