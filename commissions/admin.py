@@ -33,7 +33,7 @@ from commissions.payouts import (
 )
 from partners.models import PartnerFirm
 from programs.models import Program
-from tenants.admin_base import ALL_STAFF, TenantScopedAdmin, TenantTabularInline
+from tenants.admin_base import ALL_STAFF, HistoryInline, TenantScopedAdmin
 from tenants.errors import ApplicationError
 from tenants.models import StaffRole
 from tenants.templatetags.money import minor_units
@@ -147,7 +147,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         return _page(self, request, "Book a correction", form, "Book")
 
 
-class PayoutLineInline(TenantTabularInline):
+class PayoutLineInline(HistoryInline):
     model = PayoutLine
     fields = (
         "firm",
@@ -161,15 +161,6 @@ class PayoutLineInline(TenantTabularInline):
         "hold_reason",
         "statement",
     )
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def _money(self, obj, amount):
         return minor_units(amount, obj.batch.currency)

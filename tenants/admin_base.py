@@ -137,3 +137,19 @@ class TenantTabularInline(TenantInlineMixin, TabularInline):
 
 class TenantStackedInline(TenantInlineMixin, StackedInline):
     pass
+
+
+class HistoryInline(TenantTabularInline):
+    """Rows shown as history under their parent: nothing to add, change or delete here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -13,7 +13,7 @@ from unfold.decorators import action
 
 from programs.models import Program, ProgramVersion, Tier
 from programs.selectors import version_in_force
-from tenants.admin_base import TenantScopedAdmin, TenantTabularInline
+from tenants.admin_base import HistoryInline, TenantScopedAdmin
 from tenants.errors import ApplicationError
 from tiers.models import PartnerTier, RequirementResult, TierAssignment, TierEvaluation
 from tiers.services import evaluation_decide, tier_override, tiers_evaluate
@@ -21,7 +21,7 @@ from tiers.simulation import simulate
 from tiers.windows import as_of, parse_period
 
 
-class ResultInline(TenantTabularInline):
+class ResultInline(HistoryInline):
     model = RequirementResult
     fields = (
         "tier",
@@ -34,15 +34,6 @@ class ResultInline(TenantTabularInline):
         "passed",
         "evidence",
     )
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TierEvaluation)
@@ -124,18 +115,9 @@ class TierEvaluationAdmin(TenantScopedAdmin):
         return self._decide(request, object_id, False)
 
 
-class AssignmentInline(TenantTabularInline):
+class AssignmentInline(HistoryInline):
     model = TierAssignment
     fields = ("tier", "valid_from", "valid_to", "source", "reason", "created_by")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SimulateForm(forms.Form):
