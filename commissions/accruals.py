@@ -78,14 +78,16 @@ def _work(orders: list[Order]) -> list[tuple[Order, Enrolment]]:
     """(order, enrolment) pairs to calculate: the registration's program, else every program."""
     firm_ids = {o.firm_id for o in orders}
     by_firm_program: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
+    programs_of: dict[int, set[int]] = defaultdict(set)
     for enrolment in Enrolment.objects.filter(firm_id__in=firm_ids).select_related("program"):
         by_firm_program[(enrolment.firm_id, enrolment.program_id)].append(enrolment)
+        programs_of[enrolment.firm_id].add(enrolment.program_id)
     pairs = []
     for order in orders:
         programs = (
             [order.registration.program_id]
             if order.registration_id
-            else sorted({p for f, p in by_firm_program if f == order.firm_id})
+            else sorted(programs_of[order.firm_id])
         )
         for program_id in programs:
             enrolment = _enrolment_for(
@@ -96,10 +98,21 @@ def _work(orders: list[Order]) -> list[tuple[Order, Enrolment]]:
     return pairs
 
 
-def _facts(
-    order: Order, line, enrolment: Enrolment, tier: str | None, tier_name: str, tax: bool
-) -> LineFacts:
+def _contract_months(order: Order) -> int | None:
+    """The order's initial contract period: the longest any of its lines states."""
     months = [x.initial_contract_months for x in order.lines.all() if x.initial_contract_months]
+    return max(months) if months else None
+
+
+def _facts(
+    order: Order,
+    line,
+    enrolment: Enrolment,
+    tier: str | None,
+    tier_name: str,
+    tax: bool,
+    contract_months: int | None,
+) -> LineFacts:
     registration = order.registration
     return LineFacts(
         currency=order.currency,
@@ -109,7 +122,7 @@ def _facts(
         lead_source=order.lead_source,
         reseller_of_record=order.reseller_of_record,
         registration_approved_on=registration.approved_on if registration else None,
-        contract_months=line.initial_contract_months or (max(months) if months else None),
+        contract_months=line.initial_contract_months or contract_months,
         amount_minor=line.amount_minor,
         quantity=line.quantity,
         price_minor=line.price_minor,
@@ -172,10 +185,11 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
         tier_name = tier_names.get((version.pk, tier), tier or "") if version else ""
         tax = tax_document_valid_on(taxes[order.firm_id], order.completed_on)
         paid_per_order: set[str] = set()
+        contract_months = _contract_months(order)
         for line in order.lines.all():
             if (line.pk, enrolment.program_id) in done:
                 continue
-            facts = _facts(order, line, enrolment, tier, tier_name, tax)
+            facts = _facts(order, line, enrolment, tier, tier_name, tax, contract_months)
             outcome = line_outcome(
                 rules.get(version.pk, []) if version else [], facts, paid_per_order=paid_per_order
             )
