@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from support import copy_rows, in_throwaway_database
+from support import copy_rows, ids, in_throwaway_database, load_enrolled_firms
 
 MAY = datetime.date(2026, 5, 1)
 MAY_END = datetime.date(2026, 5, 31)
@@ -52,12 +52,6 @@ PRODUCTS = [
 SETTLED_KINDS = "('accrual', 'clawback', 'offset', 'adjustment')"
 
 
-def ids(table: str, tenant_id: int) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE tenant_id = %s ORDER BY id", [tenant_id])
-        return [row[0] for row in cursor.fetchall()]
-
-
 def held_by_standing(i: int) -> bool:
     return i % 50 == 7
 
@@ -68,53 +62,15 @@ def without_tax_form(i: int) -> bool:
 
 def load_firms(t: int, program_id: int, n: int) -> list[int]:
     """N firms, each enrolled at Tier 2, most with a verified tax form; some withheld."""
-    copy_rows(
-        "partners_partnerfirm",
-        ["tenant_id", "name", "website", "country", "created_at"],
-        ((t, f"Firm {i:06d}", "", "US", JOINED) for i in range(n)),
-    )
-    firms = ids("partners_partnerfirm", t)
-    copy_rows(
-        "partners_enrolment",
-        [
-            "tenant_id",
-            "firm_id",
-            "program_id",
-            "tracks",
-            "territories",
-            "status",
-            "good_standing",
-            "tier_key",
-            "tier_since",
-            "directory_consent",
-            "financial_benefit",
-            "approved_at",
-            "term_start",
-            "term_end",
-            "auto_renew",
-            "end_reason",
-        ],
-        (
-            (
-                t,
-                f,
-                program_id,
-                "[]",
-                "[]",
-                "active",
-                str(not held_by_standing(i)).lower(),
-                "tier-2",
-                "2026-01-05",
-                "false",
-                "",
-                JOINED,
-                "2026-01-05",
-                "2027-01-04",
-                "true",
-                "",
-            )
-            for i, f in enumerate(firms)
-        ),
+    firms = load_enrolled_firms(
+        t,
+        program_id,
+        n,
+        tier="tier-2",
+        approved_at=JOINED,
+        term=("2026-01-05", "2027-01-04"),
+        name=lambda i: f"Firm {i:06d}",
+        good_standing=lambda i: not held_by_standing(i),
     )
     copy_rows(
         "partners_taxdocument",

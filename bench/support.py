@@ -47,3 +47,77 @@ def in_throwaway_database(run: Callable[[], None]) -> None:
         run()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def ids(table: str, tenant_id: int) -> list[int]:
+    """The ids of a tenant's rows in `table`, in insertion order."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE tenant_id = %s ORDER BY id", [tenant_id])
+        return [row[0] for row in cursor.fetchall()]
+
+
+ENROLMENT_COLUMNS = [
+    "tenant_id",
+    "firm_id",
+    "program_id",
+    "tracks",
+    "territories",
+    "status",
+    "good_standing",
+    "tier_key",
+    "tier_since",
+    "directory_consent",
+    "financial_benefit",
+    "approved_at",
+    "term_start",
+    "term_end",
+    "auto_renew",
+    "end_reason",
+]
+
+
+def load_enrolled_firms(
+    tenant_id: int,
+    program_id: int,
+    count: int,
+    *,
+    tier: str,
+    approved_at: str,
+    term: tuple[str, str],
+    name: Callable[[int], str] = lambda i: f"Firm {i}",
+    good_standing: Callable[[int], bool] = lambda i: True,
+) -> list[int]:
+    """`count` active firms enrolled in the program at `tier` (COPY); their ids in order."""
+    copy_rows(
+        "partners_partnerfirm",
+        ["tenant_id", "name", "website", "country", "created_at"],
+        ((tenant_id, name(i), "", "US", approved_at) for i in range(count)),
+    )
+    firms = ids("partners_partnerfirm", tenant_id)
+    start, end = term
+    copy_rows(
+        "partners_enrolment",
+        ENROLMENT_COLUMNS,
+        (
+            (
+                tenant_id,
+                firm,
+                program_id,
+                "[]",
+                "[]",
+                "active",
+                str(good_standing(i)).lower(),
+                tier,
+                start,
+                "false",
+                "",
+                approved_at,
+                start,
+                end,
+                "true",
+                "",
+            )
+            for i, firm in enumerate(firms)
+        ),
+    )
+    return firms

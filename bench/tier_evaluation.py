@@ -21,7 +21,7 @@ import time
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
-from support import copy_rows, in_throwaway_database
+from support import copy_rows, ids, in_throwaway_database, load_enrolled_firms
 
 # The floor: the same work written by hand. Per firm, the ids each requirement counts
 # (GROUP BY firm, arrays: the ids are the stored evidence), then the same evaluation,
@@ -102,65 +102,14 @@ RESULT_COLUMNS = [
 TOUCHED = "tiers_tierevaluation, tiers_requirementresult, tiers_tierassignment, partners_enrolment"
 
 
-def ids(table: str, tenant_id: int) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE tenant_id = %s ORDER BY id", [tenant_id])
-        return [row[0] for row in cursor.fetchall()]
-
-
 def load(tenant, program, version, user, n: int) -> None:
     import datetime
 
     now = "2025-05-01 12:00:00+00"
     day = datetime.date(2025, 5, 10)
     t = tenant.pk
-    copy_rows(
-        "partners_partnerfirm",
-        ["tenant_id", "name", "website", "country", "created_at"],
-        ((t, f"Firm {i}", "", "US", now) for i in range(n)),
-    )
-    firms = ids("partners_partnerfirm", t)
-    copy_rows(
-        "partners_enrolment",
-        [
-            "tenant_id",
-            "firm_id",
-            "program_id",
-            "tracks",
-            "territories",
-            "status",
-            "good_standing",
-            "tier_key",
-            "tier_since",
-            "directory_consent",
-            "financial_benefit",
-            "approved_at",
-            "term_start",
-            "term_end",
-            "auto_renew",
-            "end_reason",
-        ],
-        (
-            (
-                t,
-                f,
-                program.pk,
-                "[]",
-                "[]",
-                "active",
-                "true",
-                "tier-1",
-                "2025-01-01",
-                "false",
-                "",
-                now,
-                "2025-01-01",
-                "2025-12-31",
-                "true",
-                "",
-            )
-            for f in firms
-        ),
+    firms = load_enrolled_firms(
+        t, program.pk, n, tier="tier-1", approved_at=now, term=("2025-01-01", "2025-12-31")
     )
     copy_rows(
         "partners_agreementacceptance",
