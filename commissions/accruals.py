@@ -51,22 +51,18 @@ def _tier_names(versions: list[ProgramVersion]) -> dict[tuple[int, str], str]:
     return {(version, key): name for version, key, name in rows}
 
 
-def _enrolment_for(candidates: list[Enrolment], day: datetime.date) -> Enrolment | None:
-    """The firm's enrolment in a program that covered `day`, else its latest one."""
-    if not candidates:
-        return None
-    for enrolment in candidates:
-        if enrolment.approved_at.date() <= day and (
-            enrolment.ended_on is None or day <= enrolment.ended_on
-        ):
-            return enrolment
-    return max(candidates, key=lambda e: e.approved_at)
-
-
 def _in_term(enrolment: Enrolment, day: datetime.date) -> bool:
     return enrolment.approved_at.date() <= day and (
         enrolment.ended_on is None or day <= enrolment.ended_on
     )
+
+
+def _enrolment_for(candidates: list[Enrolment], day: datetime.date) -> Enrolment | None:
+    """The firm's enrolment in a program that covered `day`, else its latest one."""
+    if not candidates:
+        return None
+    covering = [e for e in candidates if _in_term(e, day)]
+    return covering[0] if covering else max(candidates, key=lambda e: e.approved_at)
 
 
 def _term_text(enrolment: Enrolment) -> str:
@@ -228,7 +224,7 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
                 occurred_on=line.completed_on,
                 closed=closed[line.program_id],
                 due_on=ledger.due_day(
-                    versions[(line.program_id, line.completed_on)].commission_policy,
+                    ledger.policy_of(versions[(line.program_id, line.completed_on)]),
                     line.completed_on,
                 ),
                 memo=line.explanation,
@@ -292,10 +288,14 @@ def refunds_claw_back(*, tenant: Tenant, refund_ids: list[int]) -> list[LedgerEn
         commission_line__in=earned, kind=EntryKind.CLAWBACK
     ).values_list("commission_line_id", "amount_minor"):
         clawed[line_id] -= amount
-    closed = {line.program_id: ledger.closed_periods(line.program) for line in earned}
+    programs = {line.program_id: line.program for line in earned}
+    closed = {pk: ledger.closed_periods(program) for pk, program in programs.items()}
+    earned_by_order = defaultdict(list)
+    for line in earned:
+        earned_by_order[line.order_id].append(line)
     entries = []
     for refund in refunds:
-        for line in (x for x in earned if x.order_id == refund.order_id):
+        for line in earned_by_order[refund.order_id]:
             cumulative = refunded_so_far[refund.pk]
             target = _share(line.amount_minor, cumulative, order_totals[refund.order_id])
             amount = min(target, line.amount_minor) - clawed[line.pk]
@@ -320,9 +320,7 @@ def _clawback(
         key=f"clawback:refund:{refund.pk}:line:{line.pk}",
         occurred_on=refund.refunded_on,
         closed=closed,
-        due_on=ledger.due_day(
-            line.version.commission_policy if line.version else None, refund.refunded_on
-        ),
+        due_on=ledger.due_day(ledger.policy_of(line.version), refund.refunded_on),
         memo=(
             f"Refund of {minor_units(refund.amount_minor, order.currency)} on {order}: "
             f"share of {line.rule_name}"

@@ -35,17 +35,15 @@ from partners.models import PartnerFirm
 from programs.models import Program
 from tenants.admin_base import ALL_STAFF, HistoryInline, TenantScopedAdmin
 from tenants.errors import ApplicationError
-from tenants.models import StaffRole
+from tenants.models import FINANCE_ROLES
 from tenants.templatetags.money import minor_units
-
-FINANCE = (StaffRole.FINANCE, StaffRole.ADMIN)
 
 
 class ReadOnlyAdmin(TenantScopedAdmin):
     """History: everyone on staff reads it, nobody edits or deletes it here."""
 
     view_roles = ALL_STAFF
-    edit_roles = FINANCE
+    edit_roles = FINANCE_ROLES
 
     def has_add_permission(self, request, *args):
         return False
@@ -57,12 +55,7 @@ class ReadOnlyAdmin(TenantScopedAdmin):
         return False
 
     def has_finance_permission(self, request, object_id=None) -> bool:
-        return _is_finance(request)
-
-
-def _is_finance(request) -> bool:
-    membership = getattr(request, "staff_membership", None)
-    return request.user.is_superuser or (membership is not None and membership.role in FINANCE)
+        return self.may_edit(request)
 
 
 def _page(admin_obj, request, title: str, form, button: str, template="admin/partners/reason.html"):

@@ -20,9 +20,7 @@ from partners.selectors.tax import program_today
 from programs.models import Program
 from tenants.api_permissions import IsTenantMember, IsTenantStaff, is_tenant_staff
 from tenants.errors import ApplicationError, NotAllowed
-from tenants.models import StaffRole
-
-FINANCE = (StaffRole.FINANCE, StaffRole.ADMIN)
+from tenants.models import FINANCE_ROLES
 
 
 def _firm(request):
@@ -210,7 +208,7 @@ class BatchListApi(ListAPIView):
 
 
 def _finance_only(request) -> None:
-    if not is_tenant_staff(request, FINANCE):
+    if not is_tenant_staff(request, FINANCE_ROLES):
         raise NotAllowed("Only finance approves and pays payout batches.")
 
 

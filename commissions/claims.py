@@ -20,10 +20,17 @@ from tenants.models import Tenant
 from tenants.templatetags.money import minor_units
 
 
+def _minor_or_none(amount: Decimal | str) -> int | None:
+    """A decimal amount in minor units, or None when it is not a number."""
+    try:
+        return to_minor(Decimal(str(amount)))
+    except (InvalidOperation, ValueError):
+        return None
+
+
 def claim_deadline(program: Program, event_on: datetime.date) -> datetime.date | None:
     """The last day a claim about an event of `event_on` is accepted (None = no window)."""
-    version = version_in_force(program, event_on)
-    months = ((version.commission_policy if version else None) or {}).get("claims_window_months")
+    months = ledger.policy_in_force(program, event_on).get("claims_window_months")
     return add_months(event_on, months) if months else None
 
 
@@ -45,10 +52,7 @@ def claim_submit(
     errors = {}
     if kind not in Claim.Kind.values:
         errors["kind"] = [f"One of: {', '.join(Claim.Kind.values)}."]
-    try:
-        amount_minor = to_minor(Decimal(str(amount)))
-    except (InvalidOperation, ValueError):
-        amount_minor = 0
+    amount_minor = _minor_or_none(amount) or 0
     if amount_minor <= 0:
         errors["amount"] = ["A positive amount, e.g. 350.00."]
     if not description.strip():
@@ -118,7 +122,7 @@ def claim_decide(
                     key=f"claim:{claim.pk}",
                     occurred_on=today,
                     closed=ledger.closed_periods(claim.program),
-                    due_on=ledger.due_day(version.commission_policy if version else None, today),
+                    due_on=ledger.due_day(ledger.policy_of(version), today),
                     memo=(
                         f"Approved {claim.get_kind_display().lower()} claim: "
                         f"{minor_units(claim.amount_minor, claim.currency)}"
@@ -150,12 +154,9 @@ def correction_book(
     """
     if kind not in (EntryKind.OFFSET, EntryKind.ADJUSTMENT):
         raise ApplicationError("Book an offset or an adjustment.", fields={"kind": ["Invalid."]})
-    try:
-        amount_minor = to_minor(Decimal(str(amount)))
-    except (InvalidOperation, ValueError):
-        raise ApplicationError(
-            "Give an amount, e.g. -120.00.", fields={"amount": ["Invalid."]}
-        ) from None
+    amount_minor = _minor_or_none(amount)
+    if amount_minor is None:
+        raise ApplicationError("Give an amount, e.g. -120.00.", fields={"amount": ["Invalid."]})
     if amount_minor == 0 or (kind == EntryKind.OFFSET and amount_minor > 0):
         raise ApplicationError(
             "An offset is a negative amount (owed back); an adjustment is not zero.",
@@ -177,7 +178,7 @@ def correction_book(
                 key=f"correction:{key}",
                 occurred_on=today,
                 closed=ledger.closed_periods(program),
-                due_on=ledger.due_day(version.commission_policy if version else None, today),
+                due_on=ledger.due_day(ledger.policy_of(version), today),
                 memo=reason.strip(),
                 version=version,
                 created_by=user,

@@ -31,7 +31,6 @@ from commissions.models import (
 from partners.models import Enrolment, PayoutProfile
 from partners.selectors.tax import tax_document_valid_on, tax_document_validity
 from programs.models import Program
-from programs.selectors import version_in_force
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tenants.templatetags.money import minor_units
@@ -41,11 +40,6 @@ DEFAULT_INVOICE_DAYS = 30
 
 class BatchFailure(Exception):
     """Raised by tests' fault injection; a real failure is any exception mid-build."""
-
-
-def _policy(program: Program, day: datetime.date) -> dict:
-    version = version_in_force(program, day)
-    return (version.commission_policy if version else None) or {}
 
 
 def _unsettled(tenant: Tenant, program: Program, cutoff: datetime.date):
@@ -182,7 +176,7 @@ def batch_build(
     if existing is not None:
         return existing, False
     cutoff = ledger.month_end(period)
-    policy = _policy(program, cutoff)
+    policy = ledger.policy_in_force(program, cutoff)
     try:
         with transaction.atomic():
             _hold_ledger_writers()
@@ -233,7 +227,7 @@ def batch_approve(
     batch.approved_at, batch.approved_by = timezone.now(), user
     batch.save()
     period_close(tenant=tenant, program=batch.program, period=batch.period, user=user)
-    policy = _policy(batch.program, batch.cutoff)
+    policy = ledger.policy_in_force(batch.program, batch.cutoff)
     closed = ledger.closed_periods(batch.program)
     entries = []
     for line in batch.lines.filter(

@@ -58,7 +58,9 @@ def statement_of(line: PayoutLine) -> Statement:
             created_at__lte=batch.built_at,
         )
         .exclude(settlement__batch__built_at__lt=batch.built_at)  # settled by an earlier batch
-        .select_related("version", "commission_line__order", "commission_line__order_line")
+        .select_related(
+            "version", "commission_line__order__customer", "commission_line__order_line"
+        )
         .order_by("booked_on", "pk")
     )
     balance = (

@@ -53,14 +53,17 @@ class RolePermissions:
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return _role_allows(request, self.view_roles + self.edit_roles)
 
-    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+    def may_edit(self, request: HttpRequest) -> bool:
         return _role_allows(request, self.edit_roles)
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return self.may_edit(request)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return _role_allows(request, self.edit_roles)
+        return self.may_edit(request)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return _role_allows(request, self.edit_roles)
+        return self.may_edit(request)
 
 
 class TenantScopedAdmin(RolePermissions, ModelAdmin):

@@ -100,6 +100,10 @@ class StaffRole(models.TextChoices):
     ADMIN = "admin", "Tenant administrator"
 
 
+#: who approves and pays payouts
+FINANCE_ROLES = (StaffRole.FINANCE, StaffRole.ADMIN)
+
+
 class StaffMembership(TenantOwned):
     """A vendor employee's role in one tenant's console."""
 

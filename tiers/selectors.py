@@ -1,6 +1,6 @@
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from partners.models import Enrolment
 from tiers.models import TierAssignment, TierEvaluation
@@ -11,21 +11,7 @@ def tier_held_on(enrolment: Enrolment, on: datetime.date) -> str | None:
 
     Before any history was recorded, the tier accepted at approval is the answer.
     """
-    held = (
-        TierAssignment.objects.filter(enrolment=enrolment, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .order_by("-valid_from")
-        .values_list("tier", flat=True)
-        .first()
-    )
-    if held is not None:
-        return held
-    if (
-        enrolment.approved_at.date() <= on
-        and not TierAssignment.objects.filter(enrolment=enrolment).exists()
-    ):
-        return enrolment.tier_key
-    return None
+    return tiers_held_on({enrolment: on})[enrolment.pk]
 
 
 def evaluations_of(enrolment: Enrolment) -> QuerySet[TierEvaluation]:
@@ -37,7 +23,7 @@ def latest_evaluation(enrolment: Enrolment) -> TierEvaluation | None:
 
 
 def tiers_held_on(days: dict[Enrolment, datetime.date]) -> dict[int, str | None]:
-    """`tier_held_on` for many enrolments at once (one query): enrolment id -> tier key."""
+    """The tier each enrolment held on its day (one query): enrolment id -> tier key."""
     history: dict[int, list[TierAssignment]] = {e.pk: [] for e in days}
     for assignment in TierAssignment.objects.filter(enrolment_id__in=list(history)):
         history[assignment.enrolment_id].append(assignment)
