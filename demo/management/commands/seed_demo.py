@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commissions.accruals import orders_accrue
+from commissions.ledger import policy_in_force
 from commissions.models import LedgerEntry
 from commissions.payouts import batch_build
 from deals.models import DealRegistration, Order, Product
@@ -349,10 +350,14 @@ def _demo_commissions(tenant: Tenant) -> None:
         )
         document.file.save(f"demo-w9-{firm.pk}.pdf", ContentFile(DEMO_W9), save=False)
         document.save()
-    if tenant.slug == "simpro":  # the partner elected referral fees over the discount
-        Enrolment.objects.filter(firm=firm, financial_benefit="").update(
-            financial_benefit="referral-fee"
+    # where a program offers one financial benefit out of several (Simpro: referral fees
+    # or a discount), the first firm elected the first one listed
+    for enrolment in Enrolment.objects.filter(firm=firm, financial_benefit=""):
+        choices = policy_in_force(enrolment.program, tenant_today(tenant)).get(
+            "exclusive_financial_benefits"
         )
+        if choices:
+            Enrolment.objects.filter(pk=enrolment.pk).update(financial_benefit=choices[0])
     orders = Order.objects.filter(completed_on__isnull=False).values_list("pk", flat=True)
     orders_accrue(tenant=tenant, order_ids=list(orders))
     today = tenant_today(tenant)
