@@ -117,7 +117,17 @@ class TierEvaluationAdmin(TenantScopedAdmin):
 
 class AssignmentInline(HistoryInline):
     model = TierAssignment
-    fields = ("tier", "valid_from", "valid_to", "source", "reason", "created_by")
+    fields = (
+        "tier",
+        "valid_from",
+        "valid_to",
+        "source",
+        "reason",
+        "replaces",
+        "withdrawn_at",
+        "created_by",
+        "created_at",
+    )
 
 
 class SimulateForm(forms.Form):

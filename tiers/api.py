@@ -11,7 +11,7 @@ from partners.models import Enrolment
 from partners.permissions import partner_contact
 from tenants.api_permissions import IsTenantMember
 from tiers.models import RequirementResult, TierAssignment, TierEvaluation
-from tiers.selectors import tier_held_on
+from tiers.selectors import tier_held_on, tier_timeline
 
 
 class ResultOutput(serializers.ModelSerializer):
@@ -78,17 +78,39 @@ class EvaluationListApi(ListAPIView):
         return evaluations.order_by("-as_of", "-pk")
 
 
+class HeldPeriodOutput(serializers.Serializer):
+    tier = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True)
+    source = serializers.CharField()
+    reason = serializers.CharField()
+
+
 class AssignmentOutput(serializers.ModelSerializer):
     class Meta:
         model = TierAssignment
-        fields = ("tier", "valid_from", "valid_to", "source", "reason")
+        fields = (
+            "id",
+            "tier",
+            "valid_from",
+            "valid_to",
+            "source",
+            "reason",
+            "replaces",
+            "withdrawn_at",
+            "created_at",
+        )
 
 
 class TierHistoryOutput(serializers.Serializer):
     enrolment = serializers.IntegerField()
     tier_on = serializers.CharField(allow_null=True)
     on = serializers.DateField()
-    history = AssignmentOutput(many=True)
+    history = HeldPeriodOutput(many=True, help_text="The tier held, period by period.")
+    records = AssignmentOutput(
+        many=True,
+        help_text="The append-only decisions behind it: corrections name the row they replace.",
+    )
 
 
 class TierHistoryApi(APIView):
@@ -112,6 +134,7 @@ class TierHistoryApi(APIView):
             "enrolment": enrolment.pk,
             "on": on,
             "tier_on": tier_held_on(enrolment, on),
-            "history": TierAssignment.objects.filter(enrolment=enrolment),
+            "history": tier_timeline(enrolment),
+            "records": TierAssignment.objects.filter(enrolment=enrolment).order_by("pk"),
         }
         return Response(TierHistoryOutput(data).data)

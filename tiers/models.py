@@ -1,10 +1,13 @@
 """Tier evaluations with their evidence, and the effective-dated history of tiers held."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 
 from partners.models import Enrolment
 from programs.models import ProgramVersion
+from tenants.managers import TenantScopedManager, TenantScopedQuerySet
 from tenants.models import TenantOwned
 
 
@@ -75,10 +78,45 @@ class AssignmentSource(models.TextChoices):
     EVALUATION = "evaluation", "Evaluation"
     OVERRIDE = "override", "Manager override"
     INVITATION = "invitation", "Invitation"
+    WITHDRAWAL = "withdrawal", "Scheduled change withdrawn"
+
+
+class TierHistoryIsAppendOnly(Exception):
+    """Tier history rows are appended and closed, never changed or deleted."""
+
+    def __init__(self) -> None:
+        super().__init__("Tier history is append-only: record a correction (a new row) instead.")
+
+
+class TierAssignmentQuerySet(TenantScopedQuerySet):
+    """The only writes after insert: closing a row's period once, withdrawing a plan once."""
+
+    def close(self, last_day: datetime.date) -> int:
+        """End the open periods on `last_day` (a period is closed once, never reopened)."""
+        return TenantScopedQuerySet.update(self.filter(valid_to__isnull=True), valid_to=last_day)
+
+    def withdraw(self, at: datetime.datetime) -> int:
+        """Mark plans that never took effect as withdrawn."""
+        return TenantScopedQuerySet.update(self.filter(withdrawn_at__isnull=True), withdrawn_at=at)
+
+    def update(self, **kwargs):
+        raise TierHistoryIsAppendOnly()
+
+    def delete(self):
+        raise TierHistoryIsAppendOnly()
+
+    def bulk_update(self, *args, **kwargs):
+        raise TierHistoryIsAppendOnly()
 
 
 class TierAssignment(TenantOwned):
-    """The tier an enrolment holds from `valid_from` to `valid_to` (inclusive; open = now)."""
+    """A decision that the enrolment holds `tier` from `valid_from` (to `valid_to`, inclusive).
+
+    Rows are only appended, then at most closed (`valid_to` set once) or, for a plan that
+    never took effect, withdrawn (`withdrawn_at` set once). Where rows overlap, the newest
+    decision holds: a correction is a newer row that names the row it replaces and why, so
+    the tier that a paid month used stays readable in the rows before it.
+    """
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="tier_history")
     tier = models.CharField(max_length=60)
@@ -87,6 +125,17 @@ class TierAssignment(TenantOwned):
     source = models.CharField(max_length=12, choices=AssignmentSource.choices)
     evaluation = models.ForeignKey(
         TierEvaluation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The decision this one corrects or withdraws.",
+    )
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="A planned change withdrawn before it took effect."
     )
     reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -98,11 +147,12 @@ class TierAssignment(TenantOwned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantScopedManager.from_queryset(TierAssignmentQuerySet)()
+
     class Meta:
-        ordering = ["enrolment", "valid_from"]
+        ordering = ["enrolment", "valid_from", "pk"]
         indexes = [models.Index(fields=["enrolment", "valid_from"], name="tier_history_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["enrolment", "valid_from"], name="one_tier_per_start"),
             models.CheckConstraint(
                 condition=models.Q(valid_to__isnull=True)
                 | models.Q(valid_to__gte=models.F("valid_from")),
@@ -112,6 +162,25 @@ class TierAssignment(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.enrolment}: {self.tier} from {self.valid_from}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None
+
+    def covers(self, day: datetime.date) -> bool:
+        return (
+            self.withdrawn_at is None
+            and self.valid_from <= day
+            and (self.valid_to is None or self.valid_to >= day)
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None or not self._state.adding:
+            raise TierHistoryIsAppendOnly()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TierHistoryIsAppendOnly()
 
 
 class PartnerTier(Enrolment):

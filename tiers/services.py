@@ -1,16 +1,18 @@
 """Writes of the tier engine: evaluations stored with evidence, tier history, overrides."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F
 from django.utils import timezone
 
 from partners.models import Enrolment
 from partners.models.enrolment import ENDED_STATUSES
 from partners.terms import ONE_DAY
 from programs.models import Program, ProgramVersion, Tier
+from programs.periods import last_closed_day
 from programs.selectors import version_in_force
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
@@ -24,6 +26,7 @@ from tiers.models import (
     TierEvaluation,
 )
 from tiers.notifications import notify_tier_change, notify_tier_changes
+from tiers.selectors import assignments_in_force
 from tiers.windows import Period
 
 
@@ -63,7 +66,8 @@ def _ensure_history(enrolments: list[Enrolment]) -> None:
         ).values_list("enrolment_id", flat=True)
     )
     _assignments_insert(
-        (e.tenant_id, e.pk, e.tier_key, e.approved_at.date(), AssignmentSource.INITIAL, None)
+        (e.tenant_id, e.pk, e.tier_key, e.approved_at.date(), AssignmentSource.INITIAL)
+        + (None, None, "", None)
         for e in enrolments
         if e.pk not in with_history
     )
@@ -76,53 +80,97 @@ ASSIGNMENT_FIELDS = (
     "valid_from",
     "source",
     "evaluation_id",
-    "valid_to",
+    "replaces_id",
     "reason",
     "created_by_id",
+    "valid_to",
+    "withdrawn_at",
     "created_at",
 )
 
 
 def _assignments_insert(rows) -> None:
-    """Insert open-ended assignments (tenant, enrolment, tier, from, source, evaluation id)."""
+    """Insert open-ended assignments (tenant, enrolment, tier, from, source, evaluation id,
+    replaced row id, reason, user id)."""
     now = timezone.now()
-    insert_rows(TierAssignment, ASSIGNMENT_FIELDS, [(*row, None, "", None, now) for row in rows])
+    insert_rows(TierAssignment, ASSIGNMENT_FIELDS, [(*row, None, None, now) for row in rows])
 
 
-def tier_assign(
-    *,
-    enrolment: Enrolment,
-    tier: str,
-    valid_from: datetime.date,
-    source: str,
-    evaluation: TierEvaluation | None = None,
-    reason: str = "",
-    user: AbstractBaseUser | None = None,
-    today: datetime.date | None = None,
-) -> TierAssignment:
-    """Make `tier` the enrolment's tier from `valid_from`; later plans give way to it."""
-    today = today or timezone.localdate()
-    _ensure_history([enrolment])
-    TierAssignment.objects.filter(enrolment=enrolment, valid_from__gte=valid_from).delete()
-    TierAssignment.objects.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from),
-        enrolment=enrolment,
-        valid_from__lt=valid_from,
-    ).update(valid_to=valid_from - ONE_DAY)
-    assignment = TierAssignment.objects.create(
-        tenant_id=enrolment.tenant_id,
-        enrolment=enrolment,
-        tier=tier,
-        valid_from=valid_from,
-        source=source,
-        evaluation=evaluation,
-        reason=reason,
-        created_by=user,
+@dataclass(frozen=True)
+class TierChange:
+    """One decision to append to an enrolment's tier history."""
+
+    enrolment: Enrolment
+    tier: str
+    valid_from: datetime.date
+    source: str
+    evaluation: TierEvaluation | None = None
+    replaces_id: int | None = None
+    reason: str = ""
+    user_id: int | None = None
+
+
+def closed_month_message(program: Program, valid_from: datetime.date) -> str | None:
+    """Why a tier change from `valid_from` would rewrite a paid month, or None if it would not."""
+    last = last_closed_day(program)
+    if last is None or valid_from > last:
+        return None
+    return (
+        f"{last:%B %Y} is closed: its payout batch is approved, so the tier that month paid "
+        f"at stands. A tier change can start on {last + ONE_DAY:%Y-%m-%d} at the earliest."
     )
-    if valid_from <= today:
-        Enrolment.objects.filter(pk=enrolment.pk).update(tier_key=tier, tier_since=valid_from)
-        enrolment.tier_key, enrolment.tier_since = tier, valid_from
-    return assignment
+
+
+def first_open_day(program: Program, day: datetime.date) -> datetime.date:
+    """`day`, or the first day after the program's latest closed month if that is later."""
+    return _open_from(last_closed_day(program), day)
+
+
+def _open_from(last_closed: datetime.date | None, day: datetime.date) -> datetime.date:
+    return day if last_closed is None or day > last_closed else last_closed + ONE_DAY
+
+
+def tier_changes_record(changes: list[TierChange], *, today: datetime.date) -> None:
+    """Append each decision to its enrolment's history; the current tier follows once its day
+    has come. Plans it overtakes are withdrawn and the period in force before it closes the
+    day before; nothing is deleted or rewritten. A few queries per distinct start day."""
+    now = timezone.now()
+    by_day: dict[datetime.date, list[TierChange]] = {}
+    for change in changes:
+        by_day.setdefault(change.valid_from, []).append(change)
+    for valid_from, group in sorted(by_day.items()):
+        ids = id_set(c.enrolment.pk for c in group)
+        TierAssignment.objects.filter(
+            enrolment_id__in=ids, valid_from__gte=max(valid_from, today + ONE_DAY)
+        ).withdraw(now)
+        TierAssignment.objects.filter(
+            enrolment_id__in=ids, valid_from__lt=valid_from, withdrawn_at__isnull=True
+        ).close(valid_from - ONE_DAY)
+        _assignments_insert(
+            (
+                c.enrolment.tenant_id,
+                c.enrolment.pk,
+                c.tier,
+                valid_from,
+                c.source,
+                c.evaluation.pk if c.evaluation else None,
+                c.replaces_id,
+                c.reason,
+                c.user_id,
+            )
+            for c in group
+        )
+        if valid_from > today:
+            continue
+        by_tier: dict[str, list[TierChange]] = {}
+        for change in group:
+            by_tier.setdefault(change.tier, []).append(change)
+        for tier, same in by_tier.items():
+            Enrolment.objects.filter(pk__in=id_set(c.enrolment.pk for c in same)).update(
+                tier_key=tier, tier_since=valid_from
+            )
+            for change in same:
+                change.enrolment.tier_key, change.enrolment.tier_since = tier, valid_from
 
 
 @transaction.atomic
@@ -159,7 +207,7 @@ def tiers_evaluate(
     _results_store(tenant, evaluations, outcomes)
     scheduled = [e for e in evaluations if e.status == EvaluationStatus.SCHEDULED]
     _withdraw_plans(outcomes, today)
-    _assign_many(scheduled, today)
+    _assign_many(program, scheduled, today)
     notify_tier_changes(scheduled, {o.enrolment.pk: o for o in outcomes})
     _standing_record(outcomes)
     return evaluations
@@ -261,58 +309,71 @@ def _standing_record(outcomes: list[engine.Outcome]) -> None:
 
 def _withdraw_plans(outcomes: list[engine.Outcome], today: datetime.date) -> None:
     """Partners who again meet the tier they hold keep it: a scheduled *downgrade* is
-    withdrawn (a confirmed upgrade waiting for its date stays)."""
+    withdrawn (a confirmed upgrade waiting for its date stays), by a new row that says so."""
     steady = {o.enrolment.pk: o for o in outcomes if o.change == "none"}
-    planned = [
-        (pk, enrolment_id, tier)
-        for pk, enrolment_id, tier in TierAssignment.objects.filter(
-            enrolment_id__in=id_set(steady),
-            valid_from__gt=today,
-            source=AssignmentSource.EVALUATION,
-        ).values_list("pk", "enrolment_id", "tier")
-        if steady[enrolment_id].ranks.get(tier, -1)
-        < steady[enrolment_id].ranks.get(steady[enrolment_id].resulting_tier, -1)
-    ]
+    planned: dict[int, TierAssignment] = {}
+    for plan in TierAssignment.objects.filter(
+        enrolment_id__in=id_set(steady),
+        valid_from__gt=today,
+        source=AssignmentSource.EVALUATION,
+        withdrawn_at__isnull=True,
+    ).order_by("valid_from", "pk"):
+        outcome = steady[plan.enrolment_id]
+        if outcome.ranks.get(plan.tier, -1) < outcome.ranks.get(outcome.resulting_tier, -1):
+            planned.setdefault(plan.enrolment_id, plan)
     if not planned:
         return
-    enrolment_ids = sorted({enrolment_id for _, enrolment_id, _ in planned})
-    TierAssignment.objects.filter(enrolment_id__in=enrolment_ids, valid_from__gt=today).delete()
-    TierAssignment.objects.filter(
-        enrolment_id__in=enrolment_ids, valid_from__lte=today, valid_to__gte=today
-    ).update(valid_to=None)
+    tier_changes_record(
+        [
+            TierChange(
+                enrolment=steady[enrolment_id].enrolment,
+                tier=steady[enrolment_id].resulting_tier,
+                valid_from=plan.valid_from,
+                source=AssignmentSource.WITHDRAWAL,
+                replaces_id=plan.pk,
+                reason=f"The change to {plan.tier} from {plan.valid_from:%Y-%m-%d} is withdrawn: "
+                f"the partner meets {steady[enrolment_id].resulting_tier} again.",
+            )
+            for enrolment_id, plan in planned.items()
+        ],
+        today=today,
+    )
     TierEvaluation.objects.filter(
-        enrolment_id__in=enrolment_ids, status=EvaluationStatus.SCHEDULED, effective_on__gt=today
+        enrolment_id__in=sorted(planned),
+        status=EvaluationStatus.SCHEDULED,
+        effective_on__gt=today,
     ).update(status=EvaluationStatus.DISMISSED)
 
 
-def _assign_many(evaluations: list[TierEvaluation], today: datetime.date) -> None:
-    """tier_assign for many evaluations at once: a few queries per distinct (tier, date)."""
-    groups: dict[tuple[str, datetime.date], list[TierEvaluation]] = {}
+def _assign_many(program: Program, evaluations: list[TierEvaluation], today: datetime.date) -> None:
+    """Record the scheduled evaluations' changes; those whose day has come are applied."""
+    changes = []
+    last_closed = last_closed_day(program) if evaluations else None
     for evaluation in evaluations:
-        groups.setdefault((evaluation.resulting_tier, evaluation.effective_on), []).append(
-            evaluation
+        valid_from = _open_from(last_closed, evaluation.effective_on)
+        reason = (
+            ""
+            if valid_from == evaluation.effective_on
+            else (f"Booked forward from {evaluation.effective_on:%Y-%m-%d}: that month is closed.")
         )
-    for (tier, valid_from), group in groups.items():
-        ids = id_set(e.enrolment_id for e in group)
-        TierAssignment.objects.filter(enrolment_id__in=ids, valid_from__gte=valid_from).delete()
-        TierAssignment.objects.filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from),
-            enrolment_id__in=ids,
-            valid_from__lt=valid_from,
-        ).update(valid_to=valid_from - ONE_DAY)
-        _assignments_insert(
-            (e.tenant_id, e.enrolment_id, tier, valid_from, AssignmentSource.EVALUATION, e.pk)
-            for e in group
-        )
-        if valid_from <= today:
-            Enrolment.objects.filter(pk__in=ids).update(tier_key=tier, tier_since=valid_from)
-            TierEvaluation.objects.filter(pk__in=id_set(e.pk for e in group)).update(
-                status=EvaluationStatus.APPLIED
+        changes.append(
+            TierChange(
+                enrolment=evaluation.enrolment,
+                tier=evaluation.resulting_tier,
+                valid_from=valid_from,
+                source=AssignmentSource.EVALUATION,
+                evaluation=evaluation,
+                reason=reason,
             )
-            for evaluation in group:
-                evaluation.status = EvaluationStatus.APPLIED
-                evaluation.enrolment.tier_key = tier
-                evaluation.enrolment.tier_since = valid_from
+        )
+    tier_changes_record(changes, today=today)
+    applied = [c.evaluation for c in changes if c.valid_from <= today]
+    if applied:
+        TierEvaluation.objects.filter(pk__in=id_set(e.pk for e in applied)).update(
+            status=EvaluationStatus.APPLIED
+        )
+        for evaluation in applied:
+            evaluation.status = EvaluationStatus.APPLIED
 
 
 def _evaluation(tenant, version, outcome, period, run_key, today) -> TierEvaluation:
@@ -371,14 +432,21 @@ def evaluation_decide(
         raise Conflict("This evaluation is not waiting for a decision.")
     evaluation.refresh_from_db()
     if confirm:
-        valid_from = max(evaluation.effective_on, today)
-        tier_assign(
-            enrolment=evaluation.enrolment,
-            tier=evaluation.resulting_tier,
-            valid_from=valid_from,
-            source=AssignmentSource.EVALUATION,
-            evaluation=evaluation,
-            user=user,
+        valid_from = first_open_day(
+            evaluation.enrolment.program, max(evaluation.effective_on, today)
+        )
+        _ensure_history([evaluation.enrolment])
+        tier_changes_record(
+            [
+                TierChange(
+                    enrolment=evaluation.enrolment,
+                    tier=evaluation.resulting_tier,
+                    valid_from=valid_from,
+                    source=AssignmentSource.EVALUATION,
+                    evaluation=evaluation,
+                    user_id=user.pk,
+                )
+            ],
             today=today,
         )
         if valid_from <= today:
@@ -397,38 +465,63 @@ def tier_override(
     reason: str,
     user: AbstractBaseUser,
     valid_from: datetime.date | None = None,
+    today: datetime.date | None = None,
 ) -> TierAssignment:
-    """A manager sets the tier (invite-only tiers: an invitation), always with a reason."""
+    """A manager sets the tier (invite-only tiers: an invitation), always with a reason.
+
+    A date in the past is a correction: a new row naming the one it replaces. It may not
+    reach into a month whose payout batch is approved.
+    """
+    today = today or timezone.localdate()
+    valid_from = valid_from or today
     if not (reason or "").strip():
         raise ApplicationError("Say why.", fields={"reason": ["A reason is required."]})
-    version = version_in_force(enrolment.program, valid_from or timezone.localdate())
+    version = version_in_force(enrolment.program, valid_from)
     target = Tier.objects.filter(version=version, key=tier).first()
     if target is None:
         raise ApplicationError(
             f"{tier!r} is not a tier of {enrolment.program}.", fields={"tier": ["Unknown tier."]}
         )
+    if message := closed_month_message(enrolment.program, valid_from):
+        raise ApplicationError(message, fields={"valid_from": [message]})
+    _ensure_history([enrolment])
+    replaced = assignments_in_force({enrolment: valid_from})[enrolment.pk]
     source = AssignmentSource.INVITATION if target.invite_only else AssignmentSource.OVERRIDE
-    return tier_assign(
-        enrolment=enrolment,
-        tier=tier,
-        valid_from=valid_from or timezone.localdate(),
-        source=source,
-        reason=reason.strip(),
-        user=user,
+    tier_changes_record(
+        [
+            TierChange(
+                enrolment=enrolment,
+                tier=tier,
+                valid_from=valid_from,
+                source=source,
+                replaces_id=replaced.pk if replaced else None,
+                reason=reason.strip(),
+                user_id=user.pk,
+            )
+        ],
+        today=today,
     )
+    return TierAssignment.objects.filter(enrolment=enrolment).latest("pk")
 
 
 @transaction.atomic
 def scheduled_tiers_apply(*, tenant: Tenant, today: datetime.date) -> int:
     """Bring enrolments' current tier up to date with assignments whose day has come."""
+    due = Enrolment.objects.filter(
+        pk__in=TierAssignment.objects.filter(
+            valid_from__lte=today,
+            valid_from__gt=F("enrolment__tier_since"),
+            withdrawn_at__isnull=True,
+        ).values("enrolment_id")
+    )
+    enrolments = list(due)
+    in_force = assignments_in_force({e: today for e in enrolments})
     applied = 0
-    for assignment in TierAssignment.objects.filter(
-        valid_from__lte=today, valid_to__isnull=True
-    ).select_related("enrolment"):
-        enrolment = assignment.enrolment
-        if enrolment.tier_key != assignment.tier:
+    for enrolment in enrolments:
+        row = in_force[enrolment.pk]
+        if row is not None and row.tier != enrolment.tier_key:
             Enrolment.objects.filter(pk=enrolment.pk).update(
-                tier_key=assignment.tier, tier_since=assignment.valid_from
+                tier_key=row.tier, tier_since=row.valid_from
             )
             applied += 1
     TierEvaluation.objects.filter(

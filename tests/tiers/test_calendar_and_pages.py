@@ -81,7 +81,7 @@ def test_manager_overrides_with_a_reason_and_invites_to_premier(cast):
         {"tier": "premier", "valid_from": "2025-05-01", "reason": "Strategic integration partner"},
     )
     with tenant_scope(cast.tenant_a):
-        latest = TierAssignment.objects.filter(enrolment=enrolment).order_by("-valid_from")[0]
+        latest = TierAssignment.objects.filter(enrolment=enrolment).latest("pk")
     assert (latest.tier, latest.source, latest.reason) == (
         "premier",
         "invitation",

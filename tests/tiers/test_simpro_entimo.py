@@ -27,6 +27,7 @@ from tests.tiers.conftest import (
     results_of,
 )
 from tiers.models import TierAssignment
+from tiers.selectors import tier_timeline
 from tiers.services import evaluation_decide, tier_override
 from tiers.windows import as_of, quarter_containing
 
@@ -260,12 +261,23 @@ def test_meeting_the_tier_again_before_the_term_ends_withdraws_the_downgrade(sil
     assert refreshed(tenant, downgrade).status == "dismissed"
     assert held(tenant, enrolment, TERM_START) == "silver"
     with tenant_scope(tenant):
-        history = list(
-            TierAssignment.objects.filter(enrolment=enrolment).values_list(
-                "tier", "valid_from", "valid_to"
-            )
+        rows = list(
+            TierAssignment.objects.filter(enrolment=enrolment)
+            .order_by("pk")
+            .values_list("pk", "tier", "valid_from", "valid_to", "source", "replaces_id")
         )
-    assert history == [
+        timeline = [(p.tier, p.valid_from, p.valid_to) for p in tier_timeline(enrolment)]
+        withdrawn = TierAssignment.objects.get(pk=rows[2][0]).withdrawn_at
+    # nothing is deleted: the planned downgrade stays in the history, withdrawn, and a new
+    # row says why Silver continues from the day it would have taken effect
+    assert [row[1:5] for row in rows] == [
+        ("registered", ENTIMO_JOINED, D(2025, 6, 29), "initial"),
+        ("silver", D(2025, 6, 30), D(2027, 2, 28), "evaluation"),
+        ("registered", TERM_START, None, "evaluation"),
+        ("silver", TERM_START, None, "withdrawal"),
+    ]
+    assert withdrawn is not None and rows[3][5] == rows[2][0]
+    assert timeline == [
         ("registered", ENTIMO_JOINED, D(2025, 6, 29)),
         ("silver", D(2025, 6, 30), None),
     ]
