@@ -6,7 +6,7 @@ orders accrues at the same cost per order as a single completion.
 
 import datetime
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -19,7 +19,7 @@ from partners.selectors.tax import tax_document_valid_on, tax_document_validity
 from programs.models import CommissionRule, ProgramVersion, Tier
 from programs.selectors import version_in_force
 from tenants.models import Tenant
-from tenants.templatetags.money import minor_units
+from tenants.money import format_minor, round_minor
 from tiers.selectors import tiers_held_on
 
 
@@ -131,7 +131,7 @@ def _facts(
         tier_name=tier_name,
         in_term=_in_term(enrolment, order.completed_on),
         term_text=_term_text(enrolment),
-        good_standing=enrolment.good_standing,
+        good_standing=enrolment.in_good_standing,
         tax_documents=tax,
         financial_benefit=enrolment.financial_benefit,
     )
@@ -245,7 +245,7 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
 def _share(amount: int, part: int, whole: int) -> int:
     """amount x part / whole, rounded half-up to the minor unit."""
     value = Decimal(amount) * Decimal(part) / Decimal(whole)
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return round_minor(value)
 
 
 @transaction.atomic
@@ -322,7 +322,7 @@ def _clawback(
         closed=closed,
         due_on=ledger.due_day(ledger.policy_of(line.version), refund.refunded_on),
         memo=(
-            f"Refund of {minor_units(refund.amount_minor, order.currency)} on {order}: "
+            f"Refund of {format_minor(refund.amount_minor, order.currency)} on {order}: "
             f"share of {line.rule_name}"
         ),
         commission_line=line,

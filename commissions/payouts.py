@@ -9,7 +9,7 @@ one on another worker, finds the batch and builds nothing; a crash leaves no bat
 
 import datetime
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
@@ -29,11 +29,12 @@ from commissions.models import (
     PeriodClose,
 )
 from partners.models import Enrolment, PayoutProfile
+from partners.selectors.standing import standing_holds_payment
 from partners.selectors.tax import tax_document_valid_on, tax_document_validity
 from programs.models import Program
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
-from tenants.templatetags.money import minor_units
+from tenants.money import format_minor, round_minor, to_minor
 
 DEFAULT_INVOICE_DAYS = 30
 
@@ -79,23 +80,26 @@ def _holds(
     """Firm id -> why its payment is held (no valid tax document, not in good standing)."""
     holds = {}
     taxes = tax_document_validity(tenant=tenant, firm_ids=firm_ids)
-    standing = defaultdict(list)
-    for firm_id, good in (
+    latest: dict[int, Enrolment] = {}
+    for enrolment in (
         Enrolment.objects.filter(program=program, firm_id__in=firm_ids)
         .order_by("approved_at")
-        .values_list("firm_id", "good_standing")
+        .only("firm_id", "good_standing", "status")
     ):
-        standing[firm_id].append(good)
+        latest[enrolment.firm_id] = enrolment
     for firm_id in firm_ids:
-        if standing[firm_id] and not standing[firm_id][-1]:
-            holds[firm_id] = "Not in good standing: payment held until the standing is restored."
+        enrolment = latest.get(firm_id)
+        if enrolment is not None and standing_holds_payment(enrolment):
+            holds[firm_id] = (
+                f"{enrolment.standing_label}: payment held until the standing is restored."
+            )
         elif not tax_document_valid_on(taxes[firm_id], cutoff):
             holds[firm_id] = "No valid tax document (W-9 / W-8) on file: payment held."
     return holds
 
 
 def _withheld(net: int, rate: Decimal) -> int:
-    return int((Decimal(net) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return round_minor(Decimal(net) * rate)
 
 
 def _lines(batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: dict) -> list[PayoutLine]:
@@ -104,7 +108,8 @@ def _lines(batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: dict) ->
     profiles = PayoutProfile.objects.filter(firm_id__in=firm_ids)
     rates = dict(profiles.values_list("firm_id", "withholding_rate"))
     minimum = policy.get("minimum_payout")
-    minimum_minor = int(Decimal(minimum) * 100) if minimum is not None else 0
+    # str(): a definition file's YAML may hold the minimum as a float (500.0)
+    minimum_minor = to_minor(str(minimum), batch.currency) if minimum is not None else 0
     withholding = bool(policy.get("withholding", True))
     lines = []
     for firm_id in firm_ids:
@@ -128,7 +133,7 @@ def _lines(batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: dict) ->
         elif net < minimum_minor:
             line.status = PayoutLine.Status.HELD
             line.hold_reason = (
-                f"Below the minimum payout of {minor_units(minimum_minor, batch.currency)}: "
+                f"Below the minimum payout of {format_minor(minimum_minor, batch.currency)}: "
                 "carried forward to the next month."
             )
         else:

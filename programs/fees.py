@@ -1,12 +1,11 @@
 """Program fees per a version's fee schedule: amounts, pro-ration, re-join waiver."""
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from programs.errors import DefinitionError
 from programs.models import ProgramVersion
-
-CENT = Decimal("0.01")
+from tenants.money import round_amount
 
 
 def annual_fee(
@@ -36,7 +35,7 @@ def fee_due(
     track: str | None = None,
     rejoining_same_program_year: bool = False,
 ) -> Decimal:
-    """The fee invoiced on joining, rounded half-up to the cent after pro-ration.
+    """The fee invoiced on joining, rounded half-up to the currency's minor unit after pro-ration.
 
     quarters_remaining_including_current: before the cutoff (IPsoft: March 1) the whole
     program year; from it on, the annual fee x (quarters left in the program year,
@@ -61,4 +60,4 @@ def fee_due(
             months_in = (joined_on.year - year_start.year) * 12 + joined_on.month - year_start.month
             quarters_left = 4 - months_in // 3
             amount = amount * quarters_left / 4
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_amount(amount, version.program.currency)

@@ -27,6 +27,7 @@ class MetricSpec:
     description: str
     params: dict[str, type | tuple] = field(default_factory=dict)
     required_params: tuple[str, ...] = ()
+    territorial: bool = False  # can be measured per territory (a `country` parameter)
 
     @property
     def comparators(self) -> tuple[str, ...]:
@@ -74,11 +75,13 @@ METRICS: dict[str, MetricSpec] = {
         Unit.COUNT,
         "Deal registrations qualified by the vendor in the window.",
         params={"lead_source": str},
+        territorial=True,
     ),
     "conversion_rate": MetricSpec(
         "Conversion rate",
         Unit.RATIO,
         "Won ÷ qualified among the partner's registrations qualified in the window.",
+        territorial=True,
     ),
     "timely_registration_ratio": MetricSpec(
         "Timely deal registration",
@@ -86,6 +89,7 @@ METRICS: dict[str, MetricSpec] = {
         "Share of the partner's opportunities in the window that were registered before the "
         "vendor created the opportunity (or within `grace_days`).",
         params={"grace_days": int},
+        territorial=True,
     ),
     "closed_won_opportunities": MetricSpec(
         "Closed-won opportunities",
@@ -94,6 +98,7 @@ METRICS: dict[str, MetricSpec] = {
         "the referral, with the order in the window.",
         params={"months_after_referral": int, "lead_source": str},
         required_params=("months_after_referral",),
+        territorial=True,
     ),
     "leads_with_sales_call": MetricSpec(
         "Leads with a sales call",

@@ -240,6 +240,15 @@ class Onboarding(Strict):
     source: Source
 
 
+class StandingPolicy(Strict):
+    """Good standing: the requirements of one tier, set by every evaluation until a manager
+    decides (a manager's decision stands until a manager changes it)."""
+
+    requirements_of: Key
+    each_territory: bool = False
+    source: Source
+
+
 class EvaluationPolicy(Strict):
     cadences: list[Literal["calendar_quarter", "annual", "term_start", "on_event"]] = Field(
         min_length=1
@@ -251,6 +260,7 @@ class EvaluationPolicy(Strict):
     )
     manager_confirmation: bool = False
     events: list[str] = Field(default_factory=list)
+    standing: StandingPolicy | None = None
     default: bool = False
     source: Source
 
@@ -444,6 +454,11 @@ def _cross_check(d: ProgramDefinition) -> list[str]:
                 errors.append(f"fees.annual[{i}].track: unknown track {fee.track!r}")
         if d.fees.rejoin_waiver == "same_program_year" and d.term.anchor != "program_year":
             errors.append("fees.rejoin_waiver: `same_program_year` needs a program-year term")
+    standing = d.evaluation.standing
+    if standing and standing.requirements_of not in tier_keys:
+        errors.append(
+            f"evaluation.standing.requirements_of: unknown tier {standing.requirements_of!r}"
+        )
     requirement_keys = [r.key for t in d.tiers for r in t.requirements]
     for dupe in _duplicates(requirement_keys):
         errors.append(f"tiers: requirement key {dupe!r} is used twice (keys are program-wide)")

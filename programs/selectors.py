@@ -1,6 +1,7 @@
 import contextlib
 import datetime
 import difflib
+from collections.abc import Iterable
 
 import yaml
 from django.db.models import QuerySet
@@ -24,6 +25,17 @@ def version_in_force(program: Program, on: datetime.date) -> ProgramVersion | No
         .order_by("-effective_from", "-number")
         .first()
     )
+
+
+def versions_in_force(program_ids: Iterable[int], on: datetime.date) -> dict[int, ProgramVersion]:
+    """`version_in_force` for many programs in one query: program id → version."""
+    versions = ProgramVersion.objects.filter(
+        program_id__in=set(program_ids), status=VersionStatus.PUBLISHED, effective_from__lte=on
+    ).order_by("program_id", "-effective_from", "-number")
+    in_force: dict[int, ProgramVersion] = {}
+    for version in versions:
+        in_force.setdefault(version.program_id, version)
+    return in_force
 
 
 def published_versions(program: Program) -> QuerySet[ProgramVersion]:

@@ -157,10 +157,10 @@ class OverrideForm(forms.Form):
 
 @admin.register(PartnerTier)
 class PartnerTierAdmin(TenantScopedAdmin):
-    list_display = ("firm", "program", "tier_key", "tier_since", "good_standing", "status")
+    list_display = ("firm", "program", "tier_key", "tier_since", "standing", "status")
     list_filter = ("program", "tier_key", "good_standing")
     search_fields = ("firm__name",)
-    fields = ("firm", "program", "tracks", "status", "tier_key", "tier_since", "good_standing")
+    fields = ("firm", "program", "tracks", "status", "tier_key", "tier_since", "standing")
     readonly_fields = fields
     inlines = [AssignmentInline]
     actions_detail = ["evaluate_now", "override"]
@@ -171,6 +171,10 @@ class PartnerTierAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Standing")
+    def standing(self, enrolment) -> str:
+        return enrolment.standing_label
 
     def has_manage_permission(self, request, object_id=None) -> bool:
         return super().has_change_permission(request)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from partners.models import Enrolment
+from programs.metrics import METRICS
 from programs.models import ProgramVersion, Requirement, Tier
 from tiers.metrics import IMPLEMENTATIONS, Measure
 from tiers.windows import Period, window
@@ -58,6 +59,8 @@ class Outcome:
     meets_entry: bool
     results: list[Result] = field(default_factory=list)
     missing_for_next: list[dict] = field(default_factory=list)
+    standing: bool | None = None  # None: the program defines no standing requirements
+    standing_shortfalls: list[dict] = field(default_factory=list)
 
     @property
     def change(self) -> str:
@@ -104,10 +107,76 @@ def evaluate(version: ProgramVersion, enrolments: list[Enrolment], period: Perio
     checks: dict[int, list[Check]] = {t.pk: [] for t in tiers}
     for requirement in requirements:
         checks[requirement.tier_id].append(_check(requirement, *measured[requirement.pk]))
-    return [
+    outcomes = [
         _decide(enrolment, tiers, ranks, _results(enrolment, tiers, checks))
         for enrolment in enrolments
     ]
+    policy = (version.evaluation or {}).get("standing")
+    if policy:
+        _judge_standing(version, policy, tiers, checks, outcomes, period)
+    return outcomes
+
+
+def _judge_standing(version, policy: dict, tiers, checks, outcomes, period) -> None:
+    """Standing: every requirement of the policy's tier that applies to the partner's tracks;
+    with `each_territory`, territorial ones are met in each of the partner's territories."""
+    tier = next(t for t in tiers if t.key == policy["requirements_of"])
+    by_territory = {}
+    if policy.get("each_territory"):
+        by_territory = _measure_by_territory(version, checks[tier.pk], outcomes, period)
+    for outcome in outcomes:
+        territories = sorted(set(outcome.enrolment.territories))
+        shortfalls = []
+        for result in (r for r in outcome.results if r.tier.key == tier.key):
+            check = next(c for c in checks[tier.pk] if c.requirement.pk == result.requirement.pk)
+            if len(territories) > 1 and result.requirement.pk in by_territory:
+                for country in territories:
+                    measures = by_territory[result.requirement.pk][country]
+                    measure = measures.get(outcome.enrolment.pk, NOTHING_COUNTED)
+                    if not check.compare(measure.value, check.threshold):
+                        shortfalls.append(_shortfall(result.requirement, measure, country))
+            elif not result.passed:
+                shortfalls.append(_shortfall(result.requirement, result.measure, ""))
+        outcome.standing = not shortfalls
+        outcome.standing_shortfalls = shortfalls
+
+
+def _measure_by_territory(version, tier_checks, outcomes, period) -> dict:
+    """Requirement id -> country -> measures, for territorial metrics and partners of several
+    territories: one metric call per (requirement, country), whatever the number of partners."""
+    several = [o.enrolment for o in outcomes if len(set(o.enrolment.territories)) > 1]
+    countries = sorted({c for e in several for c in e.territories})
+    measured: dict[int, dict[str, dict[int, Measure]]] = {}
+    for check in tier_checks:
+        requirement = check.requirement
+        if not several or not METRICS[requirement.metric].territorial:
+            continue
+        start, end = window(requirement.window_kind, requirement.window_months, period, version)
+        function = IMPLEMENTATIONS[requirement.metric]
+        measured[requirement.pk] = {
+            country: function(
+                [e for e in several if country in e.territories],
+                start,
+                end,
+                {**requirement.params, "country": country},
+            )
+            for country in countries
+        }
+    return measured
+
+
+def _shortfall(requirement: Requirement, measure: Measure, country: str) -> dict:
+    label = f"{requirement.label} in {country}" if country else requirement.label
+    return {
+        "requirement": requirement.key,
+        "label": label,
+        "territory": country,
+        "value": str(measure.value),
+        "comparator": requirement.comparator,
+        "threshold": None
+        if requirement.threshold is None
+        else format(requirement.threshold.normalize(), "f"),
+    }
 
 
 def _check(requirement: Requirement, measures, start, end) -> Check:

@@ -33,6 +33,10 @@ class TierEvaluation(TenantOwned):
     change = models.CharField(max_length=10, default="none")  # none | upgrade | downgrade
     effective_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=EvaluationStatus.choices)
+    standing_met = models.BooleanField(
+        null=True, blank=True, help_text="The program's standing requirements were met (none: n/a)."
+    )
+    standing_shortfalls = models.JSONField(default=list, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

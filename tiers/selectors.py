@@ -65,7 +65,7 @@ def tiers_held_on(days: dict[Enrolment, datetime.date]) -> dict[int, str | None]
 
 @dataclass(frozen=True)
 class HeldPeriod:
-    """A stretch of days over which the enrolment held one tier (`record`: the row that began it)."""
+    """A stretch of days the enrolment held one tier (`record`: the row that began it)."""
 
     tier: str
     valid_from: datetime.date

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from partners.models import Enrolment
 from partners.models.enrolment import ENDED_STATUSES
+from partners.services.standing import StandingVerdict, standings_from_evaluation
 from partners.terms import ONE_DAY
 from programs.models import Program, ProgramVersion, Tier
 from programs.periods import last_closed_day
@@ -66,8 +67,7 @@ def _ensure_history(enrolments: list[Enrolment]) -> None:
         ).values_list("enrolment_id", flat=True)
     )
     _assignments_insert(
-        (e.tenant_id, e.pk, e.tier_key, e.approved_at.date(), AssignmentSource.INITIAL)
-        + (None, None, "", None)
+        (e.tenant_id, e.pk, e.tier_key, e.approved_at.date(), AssignmentSource.INITIAL, *INITIAL)
         for e in enrolments
         if e.pk not in with_history
     )
@@ -87,6 +87,9 @@ ASSIGNMENT_FIELDS = (
     "withdrawn_at",
     "created_at",
 )
+
+
+INITIAL = (None, None, "", None)  # no evaluation, nothing replaced, no reason, no author
 
 
 def _assignments_insert(rows) -> None:
@@ -209,7 +212,15 @@ def tiers_evaluate(
     _withdraw_plans(outcomes, today)
     _assign_many(program, scheduled, today)
     notify_tier_changes(scheduled, {o.enrolment.pk: o for o in outcomes})
-    _standing_record(outcomes)
+    standings_from_evaluation(
+        tenant=tenant,
+        verdicts=[
+            StandingVerdict(o.enrolment, o.standing, o.standing_shortfalls)
+            for o in outcomes
+            if o.standing is not None
+        ],
+        run_key=run_key,
+    )
     return evaluations
 
 
@@ -226,6 +237,8 @@ EVALUATION_FIELDS = (
     "change",
     "effective_on",
     "status",
+    "standing_met",
+    "standing_shortfalls",
     "decided_by_id",
     "created_at",
 )
@@ -293,18 +306,6 @@ def _results_store(
             for r in outcome.results
         ],
     )
-
-
-def _standing_record(outcomes: list[engine.Outcome]) -> None:
-    """Good standing is meeting the entry tier's requirements."""
-    standing: dict[bool, list[int]] = {True: [], False: []}
-    for outcome in outcomes:
-        standing[outcome.meets_entry].append(outcome.enrolment.pk)
-    for good, ids in standing.items():
-        if ids:
-            Enrolment.objects.filter(pk__in=id_set(ids)).exclude(good_standing=good).update(
-                good_standing=good
-            )
 
 
 def _withdraw_plans(outcomes: list[engine.Outcome], today: datetime.date) -> None:
@@ -408,6 +409,8 @@ def _evaluation(tenant, version, outcome, period, run_key, today) -> TierEvaluat
         change=change,
         effective_on=effective,
         status=status,
+        standing_met=outcome.standing,
+        standing_shortfalls=outcome.standing_shortfalls,
     )
 
 

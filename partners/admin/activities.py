@@ -28,6 +28,7 @@ from partners.services.activities import (
 )
 from tenants.admin_base import TenantScopedAdmin
 from tenants.errors import ApplicationError
+from tenants.holiday_calendar import vendor_holidays
 from tenants.models import Tenant
 
 REVIEW_FIELDS = (
@@ -197,4 +198,5 @@ class SupportIssueAdmin(TenantScopedAdmin):
             return None
         # Business days are calendar days where the vendor works, not in UTC.
         opened = issue.opened_at.astimezone(zoneinfo.ZoneInfo(issue.tenant.time_zone))
-        return business_days_between(opened, issue.resolved_at)
+        holidays = vendor_holidays(issue.tenant)
+        return business_days_between(opened, issue.resolved_at, holidays=holidays)

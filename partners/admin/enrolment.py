@@ -17,18 +17,21 @@ from partners.models import (
     Enrolment,
     FeeInvoice,
     Notice,
+    StandingChange,
     TerminationTask,
 )
+from partners.models.enrolment import STANDING_STATUSES
 from partners.services.applications import application_approve, application_reject
 from partners.services.enrolments import (
     enrolment_confirm_minimum_met,
     fee_invoice_mark_paid,
     notice_record,
 )
-from tenants.admin_base import ALL_STAFF, TenantScopedAdmin, TenantTabularInline
+from partners.services.standing import standing_set
+from tenants.admin_base import ALL_STAFF, HistoryInline, TenantScopedAdmin, TenantTabularInline
 from tenants.errors import ApplicationError
 from tenants.models import StaffMembership, StaffRole
-from tenants.templatetags.money import minor_units
+from tenants.money import format_minor
 
 FINANCE = (StaffRole.FINANCE, StaffRole.ADMIN)
 
@@ -190,7 +193,25 @@ class InvoiceInline(TenantTabularInline):
 
     @admin.display(description="Amount")
     def amount(self, invoice):
-        return minor_units(invoice.amount_minor, invoice.currency)
+        return format_minor(invoice.amount_minor, invoice.currency)
+
+
+class StandingInline(HistoryInline):
+    model = StandingChange
+    fields = ("decided_at", "good_standing", "source", "reason", "decided_by")
+
+
+class StandingForm(forms.Form):
+    good_standing = forms.TypedChoiceField(
+        label="Standing",
+        choices=[("yes", "In good standing"), ("no", "Not in good standing")],
+        coerce=lambda value: value == "yes",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required. Your decision stands until a manager changes it; evaluations "
+        "will not overturn it.",
+    )
 
 
 class NoticeForm(forms.Form):
@@ -202,17 +223,17 @@ class NoticeForm(forms.Form):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(TenantScopedAdmin):
-    list_display = ("firm", "program", "status", "tier_key", "term_end", "partner_manager")
+    list_display = ("firm", "program", "status", "standing", "tier_key", "term_end")
     list_filter = ("status", "program", "good_standing", "tier_key")
     search_fields = ("firm__name",)
-    list_select_related = ("firm", "program", "partner_manager")
+    list_select_related = ("firm", "program", "partner_manager", "standing_change__decided_by")
     fields = (
         "firm",
         "program",
         "tracks",
         "territories",
         "status",
-        "good_standing",
+        "standing",
         "tier_key",
         "tier_since",
         "partner_manager",
@@ -242,9 +263,18 @@ class EnrolmentAdmin(TenantScopedAdmin):
         "approved_by",
         "financial_benefit",
         "directory_consent",
+        "standing",
     )
-    inlines = [InvoiceInline, NoticeInline, TaskInline]
-    actions_detail = ["confirm_minimum", "record_notice"]
+    inlines = [StandingInline, InvoiceInline, NoticeInline, TaskInline]
+    actions_detail = ["set_standing", "confirm_minimum", "record_notice"]
+
+    @admin.display(description="Standing")
+    def standing(self, enrolment: Enrolment) -> str:
+        change = enrolment.standing_change
+        if change is None or enrolment.status not in STANDING_STATUSES:
+            return enrolment.standing_label
+        who = change.decided_by or change.get_source_display()
+        return f"{enrolment.standing_label} — {who}, {change.decided_at:%Y-%m-%d}: {change.reason}"
 
     def has_add_permission(self, request, *args):
         return False  # enrolments come from approved applications
@@ -261,12 +291,47 @@ class EnrolmentAdmin(TenantScopedAdmin):
         return super().has_change_permission(request)
 
     has_record_notice_permission = has_confirm_minimum_permission
+    has_set_standing_permission = has_confirm_minimum_permission
 
     def _enrolment(self, request, object_id) -> Enrolment:
         return get_object_or_404(self.get_queryset(request), pk=object_id)
 
     def _back(self, enrolment) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:partners_enrolment_change", args=[enrolment.pk]))
+
+    @action(
+        description="Set standing", url_path="standing", permissions=["set_standing"], icon="flag"
+    )
+    def set_standing(self, request, object_id):
+        enrolment = self._enrolment(request, object_id)
+        form = StandingForm(
+            request.POST or None,
+            initial={"good_standing": "no" if enrolment.good_standing else "yes"},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                standing_set(
+                    tenant=enrolment.tenant,
+                    enrolment=enrolment,
+                    user=request.user,
+                    **form.cleaned_data,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"{enrolment.firm}: {enrolment.standing_label.lower()}.")
+                return self._back(enrolment)
+        return TemplateResponse(
+            request,
+            "admin/partners/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Standing of {enrolment.firm} ({enrolment.standing_label.lower()})",
+                "form": form,
+                "button": "Record standing",
+            },
+        )
 
     @action(
         description="Confirm minimum criteria met",
@@ -371,7 +436,7 @@ class FeeInvoiceAdmin(TenantScopedAdmin):
 
     @admin.display(description="Amount")
     def amount(self, invoice):
-        return minor_units(invoice.amount_minor, invoice.currency)
+        return format_minor(invoice.amount_minor, invoice.currency)
 
     def has_mark_paid_permission(self, request, object_id=None) -> bool:
         return super().has_change_permission(request)

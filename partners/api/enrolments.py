@@ -4,12 +4,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from partners.models import Application, ContactRequest, Enrolment
+from partners.models import Application, ContactRequest
 from partners.permissions import partner_contact
-from partners.selectors.enrolments import portal_overview
+from partners.selectors.enrolments import enrolment_overviews, enrolments_visible_to
 from partners.services.applications import application_submit
 from programs.selectors import programs_of
 from tenants.api_permissions import IsSignedIn, IsTenantMember
@@ -91,7 +92,11 @@ class EnrolmentOutput(serializers.Serializer):
     firm = serializers.CharField(source="enrolment.firm.name")
     program = serializers.CharField(source="enrolment.program.slug")
     status = serializers.CharField(source="enrolment.status")
-    good_standing = serializers.BooleanField(source="enrolment.good_standing")
+    good_standing = serializers.BooleanField(
+        source="enrolment.in_good_standing",
+        help_text="False also while suspended or after the enrolment ended.",
+    )
+    standing = serializers.CharField(source="enrolment.standing_label")
     tier = serializers.CharField(source="enrolment.tier_key")
     tier_name = serializers.CharField(source="tier.name", default=None)
     tier_since = serializers.DateField(source="enrolment.tier_since")
@@ -111,22 +116,18 @@ class EnrolmentOutput(serializers.Serializer):
         return [{"date": day, "what": label} for day, label in overview.deadlines]
 
 
-class EnrolmentListApi(APIView):
-    """A partner's own enrolments; staff and API keys see every firm's."""
+class EnrolmentListApi(ListAPIView):
+    """A partner's own enrolments; staff and API keys see every firm's, a page at a time."""
 
     permission_classes = [IsTenantMember]
+    serializer_class = EnrolmentOutput
 
-    @extend_schema(responses=EnrolmentOutput(many=True))
-    def get(self, request):
-        contact = partner_contact(request)
-        today = timezone.localdate()
-        if contact is not None:
-            overviews = portal_overview(firm=contact.firm, today=today)
-        else:
-            firms = {e.firm for e in Enrolment.objects.select_related("firm")}
-            overviews = [
-                o
-                for firm in sorted(firms, key=lambda f: f.name)
-                for o in portal_overview(firm=firm, today=today)
-            ]
-        return Response(EnrolmentOutput(overviews, many=True).data)
+    def get_queryset(self):
+        return enrolments_visible_to(
+            tenant=self.request.tenant, contact=partner_contact(self.request)
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        overviews = enrolment_overviews(page, today=timezone.localdate())
+        return self.get_paginated_response(EnrolmentOutput(overviews, many=True).data)

@@ -25,6 +25,8 @@ from partners.models.enrolment import (
     FeeInvoice,
     InvoiceStatus,
     Notice,
+    StandingChange,
+    StandingSource,
     TerminationTask,
 )
 from partners.models.firms import ContactRole, Designation, PartnerContact, PartnerFirm
@@ -56,6 +58,8 @@ __all__ = [
     "PayoutProfile",
     "Resource",
     "ReviewStatus",
+    "StandingChange",
+    "StandingSource",
     "SupportIssue",
     "TaxDocument",
     "TaxDocumentKind",

@@ -6,6 +6,7 @@ from django.db import models
 from partners.models.firms import PartnerFirm
 from programs.models import Program, ProgramVersion
 from tenants.models import TenantOwned
+from tenants.money import format_minor
 
 
 class ApplicationStatus(models.TextChoices):
@@ -100,13 +101,14 @@ class AgreementAcceptance(TenantOwned):
 class EnrolmentStatus(models.TextChoices):
     ONBOARDING = "onboarding", "Onboarding"
     ACTIVE = "active", "Active"
-    NOT_IN_GOOD_STANDING = "not_in_good_standing", "Not in good standing"
     SUSPENDED = "suspended", "Suspended"
     DEACTIVATED = "deactivated", "Deactivated"
     TERMINATED = "terminated", "Terminated"
 
 
 ENDED_STATUSES = (EnrolmentStatus.DEACTIVATED, EnrolmentStatus.TERMINATED)
+# Standing is a fact about a partner who may trade: suspended or ended partners are not in it.
+STANDING_STATUSES = (EnrolmentStatus.ONBOARDING, EnrolmentStatus.ACTIVE)
 
 
 class Enrolment(TenantOwned):
@@ -120,7 +122,18 @@ class Enrolment(TenantOwned):
     tracks = models.JSONField(default=list, blank=True)
     territories = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=24, choices=EnrolmentStatus.choices)
-    good_standing = models.BooleanField(default=True)
+    good_standing = models.BooleanField(
+        default=True,
+        help_text="Set only by a standing change (`standing_change`: who, when, why).",
+    )
+    standing_change = models.ForeignKey(
+        "StandingChange",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The latest standing decision; none: in good standing since approval.",
+    )
     tier_key = models.CharField(
         max_length=60, help_text="The tier the vendor has accepted the partner for."
     )
@@ -170,6 +183,59 @@ class Enrolment(TenantOwned):
     @property
     def is_live(self) -> bool:
         return self.status not in ENDED_STATUSES
+
+    @property
+    def in_good_standing(self) -> bool:
+        """The one answer commissions, payouts, pages and the tier engine read."""
+        return self.good_standing and self.status in STANDING_STATUSES
+
+    @property
+    def standing_label(self) -> str:
+        if self.status not in STANDING_STATUSES:
+            return self.get_status_display()
+        return "In good standing" if self.good_standing else "Not in good standing"
+
+
+class StandingSource(models.TextChoices):
+    MANAGER = "manager", "Partner manager"
+    EVALUATION = "evaluation", "Evaluation"
+
+
+class StandingChange(TenantOwned):
+    """A decision on an enrolment's good standing: what, by whom, when and why (append-only)."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="standing_changes"
+    )
+    good_standing = models.BooleanField()
+    source = models.CharField(max_length=12, choices=StandingSource.choices)
+    reason = models.TextField()
+    run_key = models.CharField(max_length=60, blank=True, help_text="The evaluation's period.")
+    shortfalls = models.JSONField(
+        default=list, blank=True, help_text="The standing requirements that were not met."
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        indexes = [models.Index(fields=["enrolment", "-decided_at"], name="standing_history_idx")]
+
+    def __str__(self) -> str:
+        state = "in good standing" if self.good_standing else "not in good standing"
+        return (
+            f"{self.enrolment}: {state} ({self.get_source_display()}, {self.decided_at:%Y-%m-%d})"
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Standing changes are never edited: record a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Standing changes are never deleted: record a new one.")
 
 
 class Notice(TenantOwned):
@@ -256,7 +322,7 @@ class FeeInvoice(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description}: {self.amount_minor / 100:.2f} {self.currency}"
+        return f"{self.description}: {format_minor(self.amount_minor, self.currency)}"
 
 
 class ContactRequest(TenantOwned):

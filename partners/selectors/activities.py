@@ -2,6 +2,7 @@
 
 import datetime
 import zoneinfo
+from collections.abc import Container
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -64,13 +65,19 @@ def releases_of(*, tenant: Tenant) -> QuerySet[VendorRelease]:
     return VendorRelease.objects.filter(tenant=tenant).order_by("-released_on", "product")
 
 
-def business_days_between(start: datetime.datetime, end: datetime.datetime) -> int:
+def business_days_between(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    holidays: Container[datetime.date] | None = None,
+) -> int:
     """Count the weekdays (Mon-Fri) after `start`'s date up to and including `end`'s date.
 
     Opened on a Monday and resolved the next Monday is 5 business days; opened on a
-    Friday and resolved on Monday is 1; resolved the same day is 0. Public holidays are
-    not known here. An aware `end` is compared in `start`'s time zone, so pass `start`
-    in the vendor's zone: the calendar day is what a "business day" rule is about.
+    Friday and resolved on Monday is 1; resolved the same day is 0. A weekday in
+    `holidays` (the vendor's, `tenants.holiday_calendar.vendor_holidays`) is not counted.
+    An aware `end` is compared in `start`'s time zone, so pass `start` in the vendor's
+    zone: the calendar day is what a "business day" rule is about.
     """
     if start.tzinfo is not None and end.tzinfo is not None:
         end = end.astimezone(start.tzinfo)
@@ -82,4 +89,7 @@ def business_days_between(start: datetime.datetime, end: datetime.datetime) -> i
     for offset in range(1, extra_days + 1):
         if (first + datetime.timedelta(days=offset)).weekday() < WEEKDAYS_PER_WEEK:
             count += 1
+    if holidays is not None:
+        days = (first + datetime.timedelta(days=n) for n in range(1, (last - first).days + 1))
+        count -= sum(1 for d in days if d.weekday() < WEEKDAYS_PER_WEEK and d in holidays)
     return count

@@ -26,6 +26,7 @@ from programs.models import ProgramVersion, Requirement, Tier
 from programs.selectors import version_in_force
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
+from tenants.money import to_minor
 from tenants.scope import on_commit_in_scope
 
 
@@ -116,7 +117,7 @@ def _fee_invoice_create(
         description=f"{version.program.name} program fee, program year starting "
         f"{program_year_start(version, today):%Y-%m-%d}"
         + (" (waived: re-joining in the same program year)" if waived else ""),
-        amount_minor=int((amount * 100).to_integral_value()),
+        amount_minor=to_minor(amount, version.program.currency),
         currency=version.program.currency,
         issued_on=today,
         status=InvoiceStatus.WAIVED if amount == Decimal(0) else InvoiceStatus.UNPAID,

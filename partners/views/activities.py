@@ -31,6 +31,7 @@ from partners.services.activities import (
 )
 from partners.views.access import partner_required
 from partners.views.people import DATE_INPUT, form_submitted, portal_url
+from tenants.holiday_calendar import vendor_holidays
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT_AREA = forms.Textarea(attrs={"rows": 3})
@@ -232,6 +233,8 @@ def support_issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
     context = {"issue": issue, "form": form, "business_days": None}
     if issue.resolved_at is not None:
         opened = timezone.localtime(issue.opened_at)
-        context["business_days"] = business_days_between(opened, issue.resolved_at)
+        context["business_days"] = business_days_between(
+            opened, issue.resolved_at, holidays=vendor_holidays(request.tenant)
+        )
     status = 400 if form.is_bound else 200
     return render(request, "partners/activities/issue.html", context, status=status)

@@ -29,13 +29,15 @@ def test_seed_demo_creates_the_four_vendors_and_is_idempotent(db):
         assert PartnerFirm.objects.count() == 4 * 6
         assert PartnerContact.objects.count() == 4 * (2 * 2 + 4)
         statuses = set(Enrolment.objects.values_list("status", flat=True))
+        labels = {e.standing_label for e in Enrolment.objects.all()}
         assert Application.objects.filter(status="submitted").count() == 4
         assert DealRegistration.objects.count() == 4 * 3
         assert RegistrationMatch.objects.count() == 4  # one conflict to review per vendor
         assert (
             Order.objects.filter(completed_on__isnull=False, is_initial_purchase=True).count() == 4
         )
-    assert {"active", "not_in_good_standing", "suspended", "terminated", "deactivated"} <= statuses
+    assert {"active", "suspended", "terminated", "deactivated"} <= statuses
+    assert {"In good standing", "Not in good standing", "Suspended", "Terminated"} <= labels
     assert "manager@simpro.demo" in first
     assert "demo-partner-2026" in first
 

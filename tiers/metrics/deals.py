@@ -30,11 +30,17 @@ def _source(params: dict, field: str = "lead_source") -> Q:
     return Q() if source in ("", "any") else Q(**{field: source})
 
 
+def _territory(params: dict, field: str = "country") -> Q:
+    """Only the registrations of one territory, when the engine measures per territory."""
+    return Q(**{field: params["country"]}) if params.get("country") else Q()
+
+
 @metric("qualified_opportunities")
 def qualified_opportunities(enrolments, start, end, params):
     rows = DealRegistration.objects.filter(
         in_window("qualified_on", start, end),
         _source(params),
+        _territory(params),
         firm_id__in=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
     ).values_list("firm_id", "pk")
@@ -48,6 +54,7 @@ def conversion_rate(enrolments, start, end, params):
     won: dict[int, int] = defaultdict(int)
     for firm_id, pk, status in DealRegistration.objects.filter(
         in_window("qualified_on", start, end),
+        _territory(params),
         firm_id__in=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
     ).values_list("firm_id", "pk", "status"):
@@ -70,6 +77,7 @@ def timely_registration_ratio(enrolments, start, end, params):
     timely: dict[int, int] = defaultdict(int)
     for firm_id, pk, submitted_at, opened_on in DealRegistration.objects.filter(
         in_window("opportunity_created_on", start, end),
+        _territory(params),
         firm_id__in=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
     ).values_list("firm_id", "pk", "submitted_at", "opportunity_created_on"):
@@ -94,6 +102,7 @@ def closed_won_opportunities(enrolments, start, end, params):
     for firm_id, registration_id, submitted_at, ordered_on in Order.objects.filter(
         in_window("ordered_on", start, end),
         _source(params, "registration__lead_source"),
+        _territory(params, "registration__country"),
         registration__firm_id__in=firm_ids(enrolments),
         registration__program_id__in=_programs(enrolments),
     ).values_list(

@@ -19,6 +19,7 @@ from partners.models import (
 )
 from partners.selectors.activities import business_days_between
 from partners.terms import ONE_DAY
+from tenants.holiday_calendar import vendor_holidays
 from tiers.metrics import (
     Measure,
     by_firm,
@@ -132,6 +133,8 @@ def integration_update_lag_days(enrolments, start, end, params):
 @metric("support_issues_resolved_within")
 def support_issues_resolved_within(enrolments, start, end, params):
     zone = zone_of(enrolments)
+    # the vendor's country's public holidays are not business days (none set: weekends only)
+    holidays = vendor_holidays(enrolments[0].tenant if enrolments else None)
     opened = Q(opened_at__lt=day_start(end + ONE_DAY, zone))
     if start:
         opened &= Q(opened_at__gte=day_start(start, zone))
@@ -143,9 +146,9 @@ def support_issues_resolved_within(enrolments, start, end, params):
     for firm_id, pk, opened_at, resolved in issues:
         opened = opened_at
         total[firm_id].append(pk)
-        if (
-            resolved
-            and business_days_between(opened.astimezone(zone), resolved) <= params["business_days"]
+        if resolved and (
+            business_days_between(opened.astimezone(zone), resolved, holidays=holidays)
+            <= params["business_days"]
         ):
             in_time[firm_id] += 1
     # no issues at all is full marks: nothing was left unresolved

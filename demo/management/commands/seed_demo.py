@@ -33,6 +33,7 @@ from partners.models import (
 )
 from partners.services.applications import application_approve, application_submit
 from partners.services.enrolments import notice_record
+from partners.services.standing import standing_set
 from programs.models import Program
 from tenants.models import StaffMembership, StaffRole, Tenant
 from tenants.scope import tenant_scope
@@ -41,11 +42,12 @@ from tiers.services import tiers_evaluate
 from tiers.windows import as_of
 
 DEMO_TENANTS = [
-    # slug, name, time zone, currency, two partner firms (name, country)
+    # slug, name, time zone, holiday country, currency, two partner firms (name, country)
     (
         "entimo",
         "Entimo",
         "Europe/Berlin",
+        "DE",
         "EUR",
         [("Berliner Datenwerk GmbH", "DE"), ("Nordlicht Consulting AG", "CH")],
     ),
@@ -53,6 +55,7 @@ DEMO_TENANTS = [
         "simpro",
         "Simpro",
         "Australia/Brisbane",
+        "AU",
         "AUD",
         [("Sparkline Field Services Pty Ltd", "AU"), ("Kiwi Trade Tech Ltd", "NZ")],
     ),
@@ -60,6 +63,7 @@ DEMO_TENANTS = [
         "ipsoft",
         "IPsoft",
         "America/New_York",
+        "US",
         "USD",
         [("Cognitive Advisors LLC", "US"), ("Amelia Integrators Ltd", "GB")],
     ),
@@ -67,6 +71,7 @@ DEMO_TENANTS = [
         "cimcloud",
         "CIMcloud",
         "America/Chicago",
+        "US",
         "USD",
         [("Prairie ERP Partners Inc", "US"), ("Summit Commerce Group LLC", "US")],
     ),
@@ -180,10 +185,16 @@ def _enrol_firms_in_every_status(tenant, program, manager, password) -> None:
                 ended_on=timezone.localdate(),
                 end_reason="Minimum criteria not met in time (demo); fees are not refunded",
             )
-        else:
-            Enrolment.objects.filter(pk=enrolment.pk).update(
-                status=status, good_standing=status != "not_in_good_standing"
+        elif status == "not_in_good_standing":
+            standing_set(
+                tenant=tenant,
+                enrolment=enrolment,
+                good_standing=False,
+                reason="Participation requirements lapsed; partner asked to catch up (demo)",
+                user=manager,
             )
+        else:
+            Enrolment.objects.filter(pk=enrolment.pk).update(status=status)
 
 
 DEMO_PRODUCTS = {
@@ -379,9 +390,15 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, password: str, **options):
         logins = [("superuser (all tenants)", _user("admin@prm.demo", password, superuser=True))]
-        for slug, name, time_zone, currency, firms in DEMO_TENANTS:
+        for slug, name, time_zone, country, currency, firms in DEMO_TENANTS:
             tenant, _ = Tenant.objects.update_or_create(
-                slug=slug, defaults={"name": name, "time_zone": time_zone, "currency": currency}
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "time_zone": time_zone,
+                    "country": country,
+                    "currency": currency,
+                },
             )
             with tenant_scope(tenant):
                 for role in (StaffRole.MANAGER, StaffRole.FINANCE):
