@@ -194,7 +194,8 @@ AXES_RESET_ON_SUCCESS = True
 # allauth rate-limits its own sign-in; axes guards only the console, where allauth does not
 AXES_ONLY_ADMIN_SITE = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)  # reverse proxies in front (X-Forwarded-For)
+AXES_CLIENT_IP_CALLABLE = "tenants.client_ip.client_ip"  # one answer for lockouts and records
 
 # --- API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -209,6 +210,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# An API key's last use is recorded at most this often: a write per request would
+# serialise an integration's concurrent calls on the key's row.
+API_KEY_USE_RECORD_SECONDS = env.int("API_KEY_USE_RECORD_SECONDS", default=5 * 60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "PRM API",
     "DESCRIPTION": "Partner relationship management. Every path is under /<tenant>/api/v1/.",

@@ -38,7 +38,9 @@ METRICS: dict[str, MetricSpec] = {
     "agreement_accepted": MetricSpec(
         "Program agreement accepted",
         Unit.BOOLEAN,
-        "The enrolment's current program agreement version was accepted.",
+        "The firm accepted this program's agreement: the version in force at the window's "
+        "end, or any version numbered `since_version` or later when the program says so.",
+        params={"since_version": int},
     ),
     "attestation": MetricSpec(
         "Attested and verified",

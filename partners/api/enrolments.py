@@ -14,6 +14,7 @@ from partners.selectors.enrolments import enrolment_overviews, enrolments_visibl
 from partners.services.applications import application_submit
 from programs.selectors import programs_of
 from tenants.api_permissions import IsSignedIn, IsTenantMember
+from tenants.client_ip import client_ip
 
 
 class ApplicationInput(serializers.Serializer):
@@ -75,7 +76,7 @@ class ApplicationApi(APIView):
             tenant=request.tenant,
             program=program,
             user=request.user,
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
             **fields,
         )

@@ -11,11 +11,8 @@ from partners.models import Application, ApplicationStatus, ContactRequest
 from partners.services.applications import application_submit
 from programs.models import Benefit, Tier
 from programs.selectors import programs_of, version_in_force
+from tenants.client_ip import client_ip
 from tenants.errors import ApplicationError
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 @login_required
@@ -50,7 +47,7 @@ def apply(request, program_slug: str | None = None):
                 directory_consent=data["directory_consent"],
                 accept_agreement=data["accept_agreement"],
                 message=data["message"],
-                ip_address=_client_ip(request),
+                ip_address=client_ip(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
         except ApplicationError as exc:

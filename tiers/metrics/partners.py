@@ -19,6 +19,7 @@ from partners.models import (
 )
 from partners.selectors.activities import business_days_between
 from partners.terms import ONE_DAY
+from programs.selectors import versions_in_force
 from tenants.holiday_calendar import vendor_holidays
 from tiers.metrics import (
     Measure,
@@ -35,13 +36,27 @@ from tiers.metrics import (
 
 @metric("agreement_accepted")
 def agreement_accepted(enrolments, start, end, params):
+    """An acceptance of *this* program's agreement, of the version it requires."""
     zone = zone_of(enrolments)
-    rows = AgreementAcceptance.objects.filter(
-        firm_id__in=firm_ids(enrolments), accepted_at__lt=day_start(end + ONE_DAY, zone)
-    ).values_list("firm_id", "pk")
-    accepted = grouped(rows)
+    program_ids = {e.program_id for e in enrolments}
+    if "since_version" in params:
+        required = dict.fromkeys(program_ids, params["since_version"])
+    else:
+        in_force = versions_in_force(program_ids, end)
+        required = {pk: in_force[pk].number if pk in in_force else 0 for pk in program_ids}
+    accepted: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for firm_id, pk, program_id, number in AgreementAcceptance.objects.filter(
+        firm_id__in=firm_ids(enrolments),
+        program_version__program_id__in=program_ids,
+        accepted_at__lt=day_start(end + ONE_DAY, zone),
+    ).values_list("firm_id", "pk", "program_version__program_id", "program_version__number"):
+        if number >= required[program_id]:
+            accepted[firm_id, program_id].append(pk)
     return {
-        e.pk: Measure(Decimal(1 if accepted.get(e.firm_id) else 0), accepted.get(e.firm_id, [])[:1])
+        e.pk: Measure(
+            Decimal(1 if accepted.get((e.firm_id, e.program_id)) else 0),
+            accepted.get((e.firm_id, e.program_id), [])[:1],
+        )
         for e in enrolments
     }
 
