@@ -13,7 +13,7 @@ setup:
 
 run: setup
 	@DEBUG=1 $(PY) manage.py migrate --noinput -v0
-	@DEBUG=1 $(PY) manage.py seed_demo
+	@DEBUG=1 $(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
 	@echo "Serving on http://$(HOST):$(PORT)/  (console: /admin/, API docs: /<tenant>/api/v1/docs/)"
 	@DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

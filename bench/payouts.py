@@ -190,6 +190,8 @@ def load_orders(t: int, firms: list[int], day: datetime.date, lines: int, tag: s
 
 def load_ledger(t: int, program_id: int, version_id: int, firms: list[int]) -> int:
     """May's commission lines and accrual entries (LINES_PER_ORDER per firm), a few clawbacks."""
+    from tenants.money import format_minor
+
     orders = load_orders(t, firms, datetime.date(2026, 5, 12), LINES_PER_ORDER, "May customer")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -259,7 +261,7 @@ def load_ledger(t: int, program_id: int, version_id: int, firms: list[int]) -> i
             "2026-06-30",
             commission,
             version_id,
-            f"{rule} at Tier 2 = {amount / 100:.2f} USD",
+            f"{rule} at Tier 2 = {format_minor(amount, 'USD')}",
             NOW,
         )
         for k, ((line, order), commission) in enumerate(

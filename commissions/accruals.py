@@ -15,6 +15,7 @@ from commissions.calculation import LineFacts, Rule, line_outcome
 from commissions.models import CommissionLine, EntryKind, LedgerEntry
 from deals.models import Order, Refund
 from partners.models import Enrolment
+from partners.selectors.standing import standings_on
 from partners.selectors.tax import tax_document_valid_on, tax_document_validity
 from programs.models import CommissionRule, ProgramVersion, Tier
 from programs.selectors import version_in_force
@@ -108,6 +109,7 @@ def _facts(
     tier_name: str,
     tax: bool,
     contract_months: int | None,
+    good_standing: bool,
 ) -> LineFacts:
     registration = order.registration
     return LineFacts(
@@ -131,7 +133,7 @@ def _facts(
         tier_name=tier_name,
         in_term=_in_term(enrolment, order.completed_on),
         term_text=_term_text(enrolment),
-        good_standing=enrolment.in_good_standing,
+        good_standing=good_standing,
         tax_documents=tax,
         financial_benefit=enrolment.financial_benefit,
     )
@@ -171,6 +173,7 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
     known = [v for v in versions.values() if v is not None]
     rules, tier_names = _rules_of(known), _tier_names(known)
     tiers = tiers_held_on({e: o.completed_on for o, e in pairs})
+    standing = standings_on({e: o.completed_on for o, e in pairs})
     taxes = tax_document_validity(tenant=tenant, firm_ids=sorted({o.firm_id for o, e in pairs}))
     closed = {p: ledger.closed_periods(programs[p]) for p in programs}
 
@@ -185,7 +188,16 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
         for line in order.lines.all():
             if (line.pk, enrolment.program_id) in done:
                 continue
-            facts = _facts(order, line, enrolment, tier, tier_name, tax, contract_months)
+            facts = _facts(
+                order,
+                line,
+                enrolment,
+                tier,
+                tier_name,
+                tax,
+                contract_months,
+                standing[enrolment.pk],
+            )
             outcome = line_outcome(
                 rules.get(version.pk, []) if version else [], facts, paid_per_order=paid_per_order
             )

@@ -36,7 +36,7 @@ from programs.models import Program
 from tenants.admin_base import ALL_STAFF, HistoryInline, TenantScopedAdmin
 from tenants.errors import ApplicationError
 from tenants.models import FINANCE_ROLES
-from tenants.templatetags.money import minor_units
+from tenants.money import format_minor
 
 
 class ReadOnlyAdmin(TenantScopedAdmin):
@@ -78,6 +78,8 @@ class CommissionLineAdmin(ReadOnlyAdmin):
     list_filter = ("earned", "program")
     search_fields = ("firm__name", "order__external_id", "order__customer__name")
     list_select_related = ("order__customer", "order_line", "firm", "program")
+    exclude = ("amount_minor", "basis_minor")
+    readonly_fields = ("basis", "amount")
 
     @admin.display(description="Product")
     def product(self, obj):
@@ -85,7 +87,11 @@ class CommissionLineAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Commission")
     def amount(self, obj):
-        return minor_units(obj.amount_minor, obj.currency)
+        return format_minor(obj.amount_minor, obj.currency)
+
+    @admin.display(description="Basis")
+    def basis(self, obj):
+        return format_minor(obj.basis_minor, obj.currency)
 
 
 class CorrectionForm(forms.Form):
@@ -97,7 +103,10 @@ class CorrectionForm(forms.Form):
             (EntryKind.ADJUSTMENT, "Adjustment (either sign)"),
         ]
     )
-    amount = forms.DecimalField(decimal_places=2, help_text="Negative reduces what is owed.")
+    amount = forms.DecimalField(
+        decimal_places=None,  # the program's currency decides (correction_book checks)
+        help_text="Negative reduces what is owed.",
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     token = forms.CharField(widget=forms.HiddenInput)
 
@@ -110,10 +119,12 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("firm", "program")
     date_hierarchy = "booked_on"
     actions_list = ["book_correction"]
+    exclude = ("amount_minor",)
+    readonly_fields = ("amount",)
 
     @admin.display(description="Amount")
     def amount(self, obj):
-        return minor_units(obj.amount_minor, obj.currency)
+        return format_minor(obj.amount_minor, obj.currency)
 
     @action(description="Book a correction", url_path="correction", permissions=["finance"])
     def book_correction(self, request):
@@ -156,7 +167,7 @@ class PayoutLineInline(HistoryInline):
     )
 
     def _money(self, obj, amount):
-        return minor_units(amount, obj.batch.currency)
+        return format_minor(amount, obj.batch.currency)
 
     def accruals(self, obj):
         return self._money(obj, obj.accruals_minor)
@@ -222,7 +233,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Payable")
     def total_payable(self, obj):
-        return minor_units(sum(x.payable_minor for x in obj.lines.all()), obj.currency)
+        return format_minor(sum(x.payable_minor for x in obj.lines.all()), obj.currency)
 
     @admin.display(description="Downloads")
     def downloads(self, obj):
@@ -370,10 +381,12 @@ class ClaimAdmin(ReadOnlyAdmin):
     list_filter = ("status", "kind", "program")
     search_fields = ("firm__name", "description")
     actions_detail = ["approve", "reject"]
+    exclude = ("amount_minor",)
+    readonly_fields = ("amount",)
 
     @admin.display(description="Amount")
     def amount(self, obj):
-        return minor_units(obj.amount_minor, obj.currency)
+        return format_minor(obj.amount_minor, obj.currency)
 
     def _decide(self, request, object_id, approve: bool):
         claim = get_object_or_404(self.get_queryset(request), pk=object_id)
@@ -413,10 +426,12 @@ class ClaimAdmin(ReadOnlyAdmin):
 class PartnerInvoiceAdmin(ReadOnlyAdmin):
     list_display = ("number", "firm", "amount", "issued_on", "due_on", "status")
     list_filter = ("status",)
+    exclude = ("amount_minor",)
+    readonly_fields = ("amount",)
 
     @admin.display(description="Amount")
     def amount(self, obj):
-        return minor_units(obj.amount_minor, obj.currency)
+        return format_minor(obj.amount_minor, obj.currency)
 
 
 @admin.register(PeriodClose)

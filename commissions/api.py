@@ -13,7 +13,14 @@ from commissions import downloads
 from commissions.claims import claim_submit
 from commissions.models import Claim, CommissionLine, PayoutBatch, PayoutLine
 from commissions.payouts import batch_approve, batch_record_payment
-from commissions.selectors import claims_of, commission_lines_of, statements_of
+from commissions.selectors import (
+    claims_of,
+    commission_lines_of,
+    payout_batches_of,
+    payout_lines_of,
+    statements_of,
+)
+from deals.api.orders import MoneyInput, MoneyOutput
 from partners.models import Enrolment
 from partners.permissions import partner_contact
 from partners.selectors.tax import program_today
@@ -33,6 +40,8 @@ class CommissionLineOutput(serializers.ModelSerializer):
     order = serializers.CharField(source="order.__str__")
     product = serializers.CharField(source="order_line.product_code")
     program = serializers.CharField(source="program.slug")
+    basis = MoneyOutput(source="basis_minor")
+    amount = MoneyOutput(source="amount_minor")
 
     class Meta:
         model = CommissionLine
@@ -46,8 +55,10 @@ class CommissionLineOutput(serializers.ModelSerializer):
             "tier_key",
             "rule_key",
             "basis_minor",
+            "basis",
             "rate",
             "amount_minor",
+            "amount",
             "currency",
             "earned",
             "explanation",
@@ -69,6 +80,12 @@ class StatementOutput(serializers.ModelSerializer):
     period = serializers.DateField(source="batch.period")
     currency = serializers.CharField(source="batch.currency")
     batch_status = serializers.CharField(source="batch.status")
+    accruals = MoneyOutput(source="accruals_minor", currency="batch.currency")
+    clawbacks = MoneyOutput(source="clawbacks_minor", currency="batch.currency")
+    corrections = MoneyOutput(source="corrections_minor", currency="batch.currency")
+    net = MoneyOutput(source="net_minor", currency="batch.currency")
+    withholding = MoneyOutput(source="withholding_minor", currency="batch.currency")
+    payable = MoneyOutput(source="payable_minor", currency="batch.currency")
 
     class Meta:
         model = PayoutLine
@@ -85,6 +102,12 @@ class StatementOutput(serializers.ModelSerializer):
             "net_minor",
             "withholding_minor",
             "payable_minor",
+            "accruals",
+            "clawbacks",
+            "corrections",
+            "net",
+            "withholding",
+            "payable",
             "status",
             "hold_reason",
             "batch_status",
@@ -116,12 +139,13 @@ class ClaimInput(serializers.Serializer):
     program = serializers.SlugField()
     kind = serializers.ChoiceField(choices=Claim.Kind.choices)
     event_on = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    amount = MoneyInput()
     description = serializers.CharField()
 
 
 class ClaimOutput(serializers.ModelSerializer):
     program = serializers.CharField(source="program.slug")
+    amount = MoneyOutput(source="amount_minor")
 
     class Meta:
         model = Claim
@@ -133,6 +157,7 @@ class ClaimOutput(serializers.ModelSerializer):
             "event_on",
             "submitted_on",
             "amount_minor",
+            "amount",
             "currency",
             "description",
             "status",
@@ -140,14 +165,14 @@ class ClaimOutput(serializers.ModelSerializer):
         )
 
 
-class ClaimListApi(APIView):
-    """Claims: partners list and submit their own; staff list all."""
+class ClaimListApi(ListAPIView):
+    """Claims: partners list and submit their own; staff list all, a page at a time."""
 
     permission_classes = [IsTenantMember]
+    serializer_class = ClaimOutput
 
-    @extend_schema(responses=ClaimOutput(many=True))
-    def get(self, request):
-        return Response(ClaimOutput(claims_of(_firm(request)), many=True).data)
+    def get_queryset(self):
+        return claims_of(_firm(self.request))
 
     @extend_schema(request=ClaimInput, responses={201: ClaimOutput})
     def post(self, request):
@@ -177,8 +202,14 @@ class ClaimListApi(APIView):
 
 
 class BatchOutput(serializers.ModelSerializer):
+    """A batch's summary; its lines are a list of their own (`payout-batches/<id>/lines/`)."""
+
     program = serializers.CharField(source="program.slug")
-    lines = StatementOutput(many=True)
+    line_count = serializers.IntegerField()
+    total_net_minor = serializers.IntegerField()
+    total_payable_minor = serializers.IntegerField()
+    total_net = MoneyOutput(source="total_net_minor")
+    total_payable = MoneyOutput(source="total_payable_minor")
 
     class Meta:
         model = PayoutBatch
@@ -193,18 +224,43 @@ class BatchOutput(serializers.ModelSerializer):
             "approved_at",
             "paid_at",
             "payment_reference",
-            "lines",
+            "line_count",
+            "total_net_minor",
+            "total_payable_minor",
+            "total_net",
+            "total_payable",
         )
 
 
 class BatchListApi(ListAPIView):
-    """Payout batches with their partner lines (staff and API keys)."""
+    """Payout batches with their totals (staff and API keys)."""
 
     permission_classes = [IsTenantStaff]
     serializer_class = BatchOutput
 
     def get_queryset(self):
-        return PayoutBatch.objects.select_related("program").prefetch_related("lines")
+        return payout_batches_of(self.request.tenant)
+
+
+class BatchDetailApi(APIView):
+    permission_classes = [IsTenantStaff]
+
+    @extend_schema(responses=BatchOutput)
+    def get(self, request, batch_id: int):
+        batch = get_object_or_404(payout_batches_of(request.tenant), pk=batch_id)
+        return Response(BatchOutput(batch).data)
+
+
+class BatchLineListApi(ListAPIView):
+    """One batch's partner lines, a page at a time (staff and API keys)."""
+
+    permission_classes = [IsTenantStaff]
+    serializer_class = StatementOutput
+
+    def get_queryset(self):
+        batches = PayoutBatch.objects.filter(tenant=self.request.tenant)
+        batch = get_object_or_404(batches, pk=self.kwargs["batch_id"])
+        return payout_lines_of(batch)
 
 
 def _finance_only(request) -> None:
@@ -239,7 +295,7 @@ class BatchMoveApi(APIView):
             batch = batch_record_payment(
                 tenant=request.tenant, batch=batch, user=request.user, **data.validated_data
             )
-        return Response(BatchOutput(batch).data)
+        return Response(BatchOutput(payout_batches_of(request.tenant).get(pk=batch.pk)).data)
 
 
 class BatchExportApi(APIView):

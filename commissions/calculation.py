@@ -1,17 +1,16 @@
 """What one order line earns under one program version: pure rules, no database.
 
 Rounding (the one documented point): a line's commission is computed in `Decimal` and
-rounded half-up to the currency's minor unit once, at the end. Flat amounts in the
-rules are in major units (1000 = $1,000.00).
+rounded half-up to the currency's minor unit once, at the end (`tenants.money.round_minor`).
+Flat amounts in the rules are in major units (1000 = 1,000.00 USD, 1000 = 1,000 JPY).
 """
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from tenants.templatetags.money import minor_units
+from tenants.money import format_minor, round_minor, rounded_to_minor
 
-MINOR_PER_MAJOR = 100
 DISCOUNT_BASIS = "discount_on_list_price"
 
 
@@ -73,15 +72,11 @@ class Outcome:
 
 
 def _money(amount_minor: int, currency: str) -> str:
-    return minor_units(amount_minor, currency)
+    return format_minor(amount_minor, currency)
 
 
 def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f} %"
-
-
-def _round(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _refusal(rule: Rule, facts: LineFacts) -> str | None:
@@ -162,9 +157,9 @@ def _earning(rule: Rule, facts: LineFacts) -> Outcome:
         )
     if rule.basis in ("flat_per_order", "flat_per_unit"):
         units = facts.quantity if rule.basis == "flat_per_unit" else 1
-        amount = _round(rate * MINOR_PER_MAJOR * units)
+        amount = rounded_to_minor(rate * units, money)
         each = "per bundle" if rule.basis == "flat_per_unit" else "per order"
-        text = f"{_money(_round(rate * MINOR_PER_MAJOR), money)} {each}"
+        text = f"{_money(rounded_to_minor(rate, money), money)} {each}"
         if units > 1:
             text += f" x {units}"
         return Outcome(True, amount, 0, str(rate), rule, f"{rule.name}: {text} {at}.")
@@ -184,7 +179,7 @@ def _earning(rule: Rule, facts: LineFacts) -> Outcome:
     else:  # line_amount
         basis = facts.amount_minor
         what = f"line amount {_money(basis, money)}"
-    amount = _round(Decimal(basis) * rate)
+    amount = round_minor(Decimal(basis) * rate)
     return Outcome(
         True,
         amount,

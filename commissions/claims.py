@@ -1,7 +1,7 @@
 """Claims for unpaid, underpaid or overpaid commissions, inside the program's window."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -10,21 +10,20 @@ from django.utils import timezone
 from commissions import ledger
 from commissions.models import Claim, EntryKind
 from deals.models import Order
-from deals.services.orders import to_minor
 from partners.models import PartnerFirm
 from partners.terms import add_months
 from programs.models import Program
 from programs.selectors import version_in_force
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
-from tenants.templatetags.money import minor_units
+from tenants.money import InvalidAmount, format_minor, to_minor
 
 
-def _minor_or_none(amount: Decimal | str) -> int | None:
-    """A decimal amount in minor units, or None when it is not a number."""
+def _minor_or_none(amount: Decimal | str, currency: str) -> int | None:
+    """A decimal amount in minor units, or None when it is not an exact amount in `currency`."""
     try:
-        return to_minor(Decimal(str(amount)))
-    except (InvalidOperation, ValueError):
+        return to_minor(amount, currency)
+    except InvalidAmount:
         return None
 
 
@@ -52,9 +51,9 @@ def claim_submit(
     errors = {}
     if kind not in Claim.Kind.values:
         errors["kind"] = [f"One of: {', '.join(Claim.Kind.values)}."]
-    amount_minor = _minor_or_none(amount) or 0
+    amount_minor = _minor_or_none(amount, program.currency) or 0
     if amount_minor <= 0:
-        errors["amount"] = ["A positive amount, e.g. 350.00."]
+        errors["amount"] = [f"A positive amount in {program.currency}, e.g. 350.00."]
     if not description.strip():
         errors["description"] = ["Say what the claim is about."]
     if event_on > today:
@@ -125,7 +124,7 @@ def claim_decide(
                     due_on=ledger.due_day(ledger.policy_of(version), today),
                     memo=(
                         f"Approved {claim.get_kind_display().lower()} claim: "
-                        f"{minor_units(claim.amount_minor, claim.currency)}"
+                        f"{format_minor(claim.amount_minor, claim.currency)}"
                     ),
                     claim=claim,
                     version=version,
@@ -154,7 +153,7 @@ def correction_book(
     """
     if kind not in (EntryKind.OFFSET, EntryKind.ADJUSTMENT):
         raise ApplicationError("Book an offset or an adjustment.", fields={"kind": ["Invalid."]})
-    amount_minor = _minor_or_none(amount)
+    amount_minor = _minor_or_none(amount, program.currency)
     if amount_minor is None:
         raise ApplicationError("Give an amount, e.g. -120.00.", fields={"amount": ["Invalid."]})
     if amount_minor == 0 or (kind == EntryKind.OFFSET and amount_minor > 0):

@@ -1,10 +1,11 @@
 """Finance exports of a payout batch: streamed CSV, XLSX, and PDF report and statements.
 
 CSV and XLSX share one row producer. Amounts are written as numbers (`Decimal` from
-minor units, e.g. -12.50), so spreadsheets can sum them; every text cell is passed
-through `spreadsheet_text`, which defuses formula injection from user text (firm
-names, memos). Call these inside the batch's tenant scope: the queries are built at
-call time, so a streaming response may consume the CSV after the view has returned.
+minor units with the currency's decimals: -12.50 USD, -1250 JPY), so spreadsheets can
+sum them; every text cell is passed through `spreadsheet_text`, which defuses formula
+injection from user text (firm names, memos). Call these inside the batch's tenant
+scope: the queries are built at call time, so a streaming response may consume the CSV
+after the view has returned.
 """
 
 import csv
@@ -24,6 +25,7 @@ from weasyprint import HTML
 
 from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
 from commissions.statements import statement_of
+from tenants.money import from_minor
 
 CHUNK_ROWS = 2000
 CSV_CHUNK_CHARS = 64 * 1024
@@ -77,8 +79,8 @@ def spreadsheet_text(value: str | None) -> str:
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
-def _amount(minor: int) -> Decimal:
-    return Decimal(minor).scaleb(-2)
+def _amount(minor: int, currency: str) -> Decimal:
+    return from_minor(minor, currency)
 
 
 def _order_label(order_id: int | None, external_id: str | None, customer: str | None) -> str:
@@ -95,11 +97,11 @@ def _partner_lines(batch: PayoutBatch) -> list:
     )
 
 
-def _summary_rows(lines: list) -> Iterator[Row]:
+def _summary_rows(lines: list, currency: str) -> Iterator[Row]:
     for line in lines:
         yield (
             spreadsheet_text(line.firm__name),
-            *(_amount(getattr(line, name)) for name in TOTALS),
+            *(_amount(getattr(line, name), currency) for name in TOTALS),
             spreadsheet_text(PayoutLine.Status(line.status).label),
             spreadsheet_text(line.hold_reason),
         )
@@ -110,8 +112,9 @@ def _sums(lines: Iterable) -> dict[str, int]:
     return {name: sum(getattr(line, name) for line in lines) for name in TOTALS}
 
 
-def _totals_row(lines: list) -> Row:
-    return ("Total", *(_amount(total) for total in _sums(lines).values()), "", "")
+def _totals_row(lines: list, currency: str) -> Row:
+    totals = _sums(lines).values()
+    return ("Total", *(_amount(total, currency) for total in totals), "", "")
 
 
 def _detail_rows(batch: PayoutBatch, lines: list) -> Iterator[Row]:
@@ -153,7 +156,7 @@ def _detail_row(entry, line) -> Row:
         spreadsheet_text(entry.firm__name),
         spreadsheet_text(PayoutLine.Status(line.status).label),
         spreadsheet_text(line.hold_reason),
-        _amount(line.payable_minor),
+        _amount(line.payable_minor, entry.currency),
         spreadsheet_text(EntryKind(entry.kind).label),
         entry.booked_on,
         entry.due_on,
@@ -162,7 +165,7 @@ def _detail_row(entry, line) -> Row:
         spreadsheet_text(entry.commission_line__rule_key),
         spreadsheet_text(entry.commission_line__tier_key),
         spreadsheet_text(entry.commission_line__rate),
-        _amount(entry.amount_minor),
+        _amount(entry.amount_minor, entry.currency),
         spreadsheet_text(entry.currency),
         spreadsheet_text(entry.key),
         spreadsheet_text(entry.memo),
@@ -177,7 +180,7 @@ def batch_csv(batch: PayoutBatch) -> Iterator[bytes]:
         _detail_rows(batch, lines),
         [()],
         [SUMMARY_HEADER],
-        _summary_rows(lines),
+        _summary_rows(lines, batch.currency),
     )
     return _csv_chunks(rows)
 
@@ -199,7 +202,8 @@ def batch_xlsx(batch: PayoutBatch) -> bytes:
     """An XLSX workbook: "Payouts" (a row per partner and a totals row) and "Detail" (per entry)."""
     lines = _partner_lines(batch)
     workbook = Workbook(write_only=True)
-    _sheet(workbook, "Payouts", SUMMARY_HEADER, [*_summary_rows(lines), _totals_row(lines)])
+    summary = [*_summary_rows(lines, batch.currency), _totals_row(lines, batch.currency)]
+    _sheet(workbook, "Payouts", SUMMARY_HEADER, summary)
     _sheet(workbook, "Detail", DETAIL_HEADER, _detail_rows(batch, lines))
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -216,9 +220,15 @@ def _sheet(workbook: Workbook, title: str, header: Row, rows: Iterable[Row]) -> 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     if isinstance(value, Decimal | datetime.date):
         cell = WriteOnlyCell(sheet, value)
-        cell.number_format = "#,##0.00" if isinstance(value, Decimal) else "yyyy-mm-dd"
+        cell.number_format = _number_format(value) if isinstance(value, Decimal) else "yyyy-mm-dd"
         return cell
     return value
+
+
+def _number_format(amount: Decimal) -> str:
+    """Excel's format for an amount with its own decimals: #,##0.00 (USD), #,##0 (JPY)."""
+    places = -amount.as_tuple().exponent
+    return "#,##0" + ("." + "0" * places if places > 0 else "")
 
 
 def _pdf(template: str, context: dict) -> bytes:

@@ -12,6 +12,7 @@ from partners.models import PartnerFirm
 from programs.models import Program, ProgramVersion
 from tenants.managers import TenantScopedManager, TenantScopedQuerySet
 from tenants.models import TenantOwned
+from tenants.money import format_minor
 
 
 class LedgerIsAppendOnly(Exception):
@@ -49,6 +50,11 @@ class CommissionLine(TenantOwned):
             models.UniqueConstraint(
                 fields=["order_line", "program"], name="one_calculation_per_line_and_program"
             ),
+        ]
+        indexes = [
+            # commission_lines_of: newest first, for the tenant's staff or for one firm
+            models.Index(fields=["tenant", "-completed_on", "-id"], name="commline_recent_idx"),
+            models.Index(fields=["firm", "-completed_on", "-id"], name="commline_firm_recent_idx"),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +145,8 @@ class LedgerEntry(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount_minor} {self.currency} ({self.key})"
+        amount = format_minor(self.amount_minor, self.currency)
+        return f"{self.get_kind_display()} {amount} ({self.key})"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None or not self._state.adding:
@@ -186,6 +193,11 @@ class Claim(TenantOwned):
         ordering = ["-submitted_on", "-pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="claim_positive"),
+        ]
+        indexes = [
+            # the claims list: newest first, for the tenant's staff or for one firm
+            models.Index(fields=["tenant", "-submitted_on", "-id"], name="claim_recent_idx"),
+            models.Index(fields=["firm", "-submitted_on", "-id"], name="claim_firm_recent_idx"),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +255,8 @@ class PayoutBatch(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["program", "period"], name="one_batch_per_period"),
         ]
+        # the batch list: newest month first
+        indexes = [models.Index(fields=["tenant", "-period", "program"], name="batch_recent_idx")]
 
     def __str__(self) -> str:
         return f"{self.program} payouts {self.period:%Y-%m}"

@@ -1,9 +1,11 @@
 """Reads of commissions for a partner firm or for the vendor's staff."""
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
-from commissions.models import Claim, CommissionLine, LedgerEntry, PayoutLine
+from commissions.models import Claim, CommissionLine, LedgerEntry, PayoutBatch, PayoutLine
 from partners.models import PartnerFirm
+from tenants.models import Tenant
 
 
 def commission_lines_of(firm: PartnerFirm | None) -> QuerySet[CommissionLine]:
@@ -20,8 +22,31 @@ def statements_of(firm: PartnerFirm | None) -> QuerySet[PayoutLine]:
 
 
 def claims_of(firm: PartnerFirm | None) -> QuerySet[Claim]:
-    claims = Claim.objects.select_related("program")
+    claims = Claim.objects.select_related("program").order_by("-submitted_on", "-pk")
     return claims.filter(firm=firm) if firm is not None else claims
+
+
+def payout_batches_of(tenant: Tenant) -> QuerySet[PayoutBatch]:
+    """The tenant's batches, newest month first, each with its lines' count and totals."""
+    return (
+        PayoutBatch.objects.filter(tenant=tenant)
+        .select_related("program")
+        .annotate(
+            line_count=Count("lines"),
+            total_net_minor=Coalesce(Sum("lines__net_minor"), 0),
+            total_payable_minor=Coalesce(Sum("lines__payable_minor"), 0),
+        )
+        .order_by("-period", "program", "pk")
+    )
+
+
+def payout_lines_of(batch: PayoutBatch) -> QuerySet[PayoutLine]:
+    """One batch's partner lines, by firm name."""
+    return (
+        PayoutLine.objects.filter(batch=batch)
+        .select_related("batch__program", "firm")
+        .order_by("firm__name", "pk")
+    )
 
 
 def balances_of(firm: PartnerFirm) -> list[dict]:

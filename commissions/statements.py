@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from commissions.models import SETTLED_BY_BATCH, LedgerEntry, PayoutLine
-from tenants.templatetags.money import minor_units
+from tenants import money
+
+# the hashed content must not change with a settings change, so its text has a fixed locale
+STATEMENT_LOCALE = "en_US"
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,9 @@ def _entry(entry: LedgerEntry) -> dict:
         "kind": entry.kind,
         "key": entry.key,
         "amount_minor": entry.amount_minor,
-        "amount": minor_units(entry.amount_minor),
+        "amount": money.format_minor_number(
+            entry.amount_minor, entry.currency, locale=STATEMENT_LOCALE
+        ),
         "memo": entry.memo,
         "order": str(line.order) if line else "",
         "product": line.order_line.product_code if line else "",

@@ -17,6 +17,13 @@ api_urlpatterns = [
     path("statements/<int:line_id>/pdf/", api.StatementPdfApi.as_view(), name="api_statement_pdf"),
     path("claims/", api.ClaimListApi.as_view(), name="api_claims"),
     path("payout-batches/", api.BatchListApi.as_view(), name="api_payout_batches"),
+    path("payout-batches/<int:batch_id>/", api.BatchDetailApi.as_view(), name="api_payout_batch"),
+    # before `<move>/`, which would otherwise take "lines" for a move
+    path(
+        "payout-batches/<int:batch_id>/lines/",
+        api.BatchLineListApi.as_view(),
+        name="api_payout_batch_lines",
+    ),
     path(
         "payout-batches/<int:batch_id>/<str:move>/",
         api.BatchMoveApi.as_view(),

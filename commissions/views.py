@@ -24,7 +24,8 @@ class ClaimForm(forms.Form):
     event_on = forms.DateField(
         label="Date of the event", help_text="e.g. the order's completion day (YYYY-MM-DD)."
     )
-    amount = forms.DecimalField(decimal_places=2, min_value=0)
+    # decimals: as many as the program's currency has (claim_submit checks)
+    amount = forms.DecimalField(decimal_places=None, min_value=0)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -19,7 +19,7 @@ class RegistrationForm(forms.Form):
         label="Estimated value",
         required=False,
         min_value=Decimal(0),
-        decimal_places=2,
+        decimal_places=None,  # as many as the program's currency has: the service checks
         max_digits=14,
     )
     expected_close_on = forms.DateField(

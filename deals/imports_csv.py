@@ -16,7 +16,8 @@ from typing import BinaryIO
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from deals.matching import normalize_domain
+from deals.matching import registrable_domain
+from tenants.money import exponent, is_exact
 
 MAX_BYTES = 10 * 1024 * 1024
 # What a spreadsheet treats as the start of a formula (CSV injection); tab and CR included.
@@ -26,7 +27,6 @@ PLAIN_INTEGER = re.compile(r"-?\d+")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TRUE_WORDS = frozenset(("true", "yes", "1"))
 FALSE_WORDS = frozenset(("false", "no", "0"))
-CENT = Decimal("0.01")
 LARGEST_AMOUNT = Decimal("999999999999.99")  # far beyond any order, well inside a 64-bit integer
 LARGEST_INTEGER = 2_147_483_647  # PositiveIntegerField's limit on every database
 
@@ -132,9 +132,9 @@ class Row:
         return value
 
     def decimal(
-        self, column: str, *, required: bool = False, positive: bool = False
+        self, column: str, *, required: bool = False, positive: bool = False, currency: str = ""
     ) -> Decimal | None:
-        """A money amount: digits with an optional '.', never below zero, at most 2 decimals."""
+        """A money amount: digits and a '.', not negative, no more decimals than its currency."""
         value = self._cell(column, numeric=True)
         if not self._required(column, value, required):
             return None
@@ -148,8 +148,8 @@ class Row:
         if amount > LARGEST_AMOUNT:
             self.error(column, f"{value} is too large.")
             return None
-        if amount != amount.quantize(CENT):
-            self.error(column, f"{value} has more than 2 decimal places.")
+        if not is_exact(amount, currency):  # no currency (yet): 2 decimals
+            self.error(column, f"{value} has more than {exponent(currency)} decimal places.")
             return None
         return amount
 
@@ -213,7 +213,7 @@ class Row:
 
     def domain(self, column: str) -> str:
         value = self.text(column, max_length=253)
-        if value and not normalize_domain(value):
+        if value and not registrable_domain(value):
             self.error(column, f"{value!r} is not a web domain (e.g. acme.com).")
             return ""
         return value

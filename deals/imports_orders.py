@@ -13,8 +13,9 @@ from deals.imports_csv import Row
 from deals.imports_plan import Change, PlanContext, by_key, first_of_each, unchanged
 from deals.models import Customer, DealRegistration, Order, OrderLine, Product, Refund
 from deals.models.registrations import RegistrationStatus
-from deals.services.orders import LineInput, order_record, refund_record, to_minor
+from deals.services.orders import LineInput, order_record, refund_record
 from tenants.errors import Conflict
+from tenants.money import InvalidAmount, to_minor
 
 ORDER_COLUMNS = (
     "order_external_id",
@@ -65,10 +66,10 @@ def _order_row(row: Row) -> _OrderRow:
     line = LineInput(
         product_code=code,
         quantity=row.integer("quantity", required=True, minimum=1),
-        list_price=row.decimal("list_price", required=True),
-        price=row.decimal("price", required=True),
+        list_price=row.decimal("list_price", required=True, currency=head["currency"]),
+        price=row.decimal("price", required=True, currency=head["currency"]),
         discount_approved=row.boolean("discount_approved"),
-        monthly_fee=row.decimal("monthly_fee"),
+        monthly_fee=row.decimal("monthly_fee", currency=head["currency"]),
         initial_contract_months=row.integer("initial_contract_months", minimum=1),
         no_charge=row.boolean("no_charge"),
     )
@@ -99,7 +100,7 @@ def _check_order_columns_agree(external_id: str, group: list[_OrderRow]) -> None
                 )
 
 
-def _line_key(line: LineInput | OrderLine) -> tuple:
+def _line_key(line: LineInput | OrderLine, currency: str) -> tuple:
     if isinstance(line, OrderLine):
         return (
             line.product_code,
@@ -114,10 +115,10 @@ def _line_key(line: LineInput | OrderLine) -> tuple:
     return (
         line.product_code,
         line.quantity,
-        to_minor(line.list_price),
-        to_minor(line.price),
+        to_minor(line.list_price, currency),
+        to_minor(line.price, currency),
         line.discount_approved,
-        None if line.monthly_fee is None else to_minor(line.monthly_fee),
+        None if line.monthly_fee is None else to_minor(line.monthly_fee, currency),
         line.initial_contract_months,
         line.no_charge,
     )
@@ -135,7 +136,8 @@ def _order_differences(order: Order, head: dict, lines: list[LineInput]) -> list
         "initial_payment_received_on": order.initial_payment_received_on,
     }
     differences = [column for column in recorded if recorded[column] != head[column]]
-    if Counter(map(_line_key, order.lines.all())) != Counter(map(_line_key, lines)):
+    key = partial(_line_key, currency=head["currency"] or order.currency)
+    if Counter(map(key, order.lines.all())) != Counter(map(key, lines)):
         differences.append("lines")
     return differences
 
@@ -280,6 +282,11 @@ def refunds_plan(rows: list[Row], context: PlanContext) -> list[Change]:
                 "order_external_id",
                 f"No order with external id {wanted['order']!r}; import the order first.",
             )
+        elif order is not None and wanted["amount"] is not None:
+            try:  # as precise as the order's currency allows (JPY: whole yen)
+                to_minor(wanted["amount"], order.currency)
+            except InvalidAmount as exc:
+                row.error("amount", exc.message)
         if row.bad:
             continue
         refund = existing.get(external_id)
@@ -294,7 +301,7 @@ def refunds_plan(rows: list[Row], context: PlanContext) -> list[Change]:
             continue
         recorded = {
             "order_external_id": refund.order_id == order.pk,
-            "amount": refund.amount_minor == to_minor(wanted["amount"]),
+            "amount": refund.amount_minor == to_minor(wanted["amount"], order.currency),
             "refunded_on": refund.refunded_on == wanted["refunded_on"],
             "reason": refund.reason == wanted["reason"],
         }

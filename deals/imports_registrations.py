@@ -5,11 +5,11 @@ from functools import partial
 from deals.imports_csv import FileRefused, Row, RowError
 from deals.imports_plan import Change, PlanContext, by_key, first_of_each, unchanged
 from deals.models import DealRegistration
-from deals.services.orders import to_minor
 from deals.services.registrations import registration_submit
 from partners.models import Enrolment, EnrolmentStatus, PartnerFirm
 from partners.models.enrolment import ENDED_STATUSES
 from programs.models import Program
+from tenants.money import to_minor
 
 REGISTRATION_COLUMNS = (
     "external_id",
@@ -89,7 +89,7 @@ def registrations_plan(rows: list[Row], context: PlanContext) -> list[Change]:
             "contact_name": row.text("contact_name", max_length=200),
             "contact_email": row.email("contact_email"),
             "products": row.text("products", max_length=300),
-            "estimated_value": row.decimal("estimated_value"),
+            "estimated_value": row.decimal("estimated_value", currency=program.currency),
             "expected_close_on": row.date("expected_close_on"),
             "notes": row.text("notes", max_length=5000),
         }
@@ -116,7 +116,8 @@ def registrations_plan(rows: list[Row], context: PlanContext) -> list[Change]:
             changes.append(Change(row.number, "created", submit))
             continue
         money = wanted["estimated_value"]
-        compared = wanted | {"estimated_value": None if money is None else to_minor(money)}
+        minor = None if money is None else to_minor(money, program.currency)
+        compared = wanted | {"estimated_value": minor}
         recorded = _recorded(registration)
         differences = [column for column in COMPARED if recorded[column] != compared[column]]
         if differences:

@@ -13,7 +13,7 @@ TENANT_ADMINS = (StaffRole.ADMIN,)
 
 @admin.register(Tenant)
 class TenantAdmin(ModelAdmin):
-    list_display = ("name", "slug", "time_zone", "currency", "is_active")
+    list_display = ("name", "slug", "time_zone", "country", "currency", "is_active")
     search_fields = ("name", "slug")
     list_filter = ("is_active",)
 

@@ -29,7 +29,10 @@ class TenantApiKeyAuthentication(authentication.BaseAuthentication):
         tenant = getattr(request, "tenant", None)
         if tenant is None or key.tenant_id != tenant.pk:
             raise exceptions.AuthenticationFailed("This API key is not valid for this vendor.")
-        key.touch()
+        # imported here: services -> errors -> DRF settings -> this module is a cycle
+        from tenants.services import api_key_record_use
+
+        api_key_record_use(api_key=key)
         return (AnonymousUser(), key)
 
     def authenticate_header(self, request: HttpRequest) -> str:

@@ -2,12 +2,12 @@ import hashlib
 import secrets
 import zoneinfo
 
+import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
 
 from tenants.managers import TenantScopedManager
 
@@ -24,6 +24,14 @@ RESERVED_SLUGS = frozenset(
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Europe/Berlin).")
+
+
+def validate_holiday_country(value: str) -> None:
+    if len(value) != 2 or value not in holidays.list_supported_countries():
+        raise ValidationError(
+            f"{value!r} is not a country with a known holiday calendar; use an ISO 3166 "
+            "two-letter code such as AU, DE or US."
+        )
 
 
 def validate_not_reserved(value: str) -> None:
@@ -46,6 +54,14 @@ class Tenant(models.Model):
         max_length=3,
         default="USD",
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code such as USD.")],
+    )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        validators=[validate_holiday_country],
+        help_text="ISO 3166 code (e.g. AU): business days skip its public holidays; "
+        "empty = weekends only.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -174,6 +190,3 @@ class ApiKey(TenantOwned):
 
     def matches(self, secret: str) -> bool:
         return secrets.compare_digest(self.secret_hash, hash_api_secret(secret))
-
-    def touch(self) -> None:
-        ApiKey._base_manager.filter(pk=self.pk).update(last_used_at=timezone.now())

@@ -1,9 +1,17 @@
+import datetime
+import logging
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tenants.errors import ApplicationError
 from tenants.models import ApiKey, StaffMembership, StaffRole, Tenant, hash_api_secret
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -33,6 +41,29 @@ def api_key_revoke(*, tenant: Tenant, api_key: ApiKey) -> ApiKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+def api_key_record_use(*, api_key: ApiKey) -> None:
+    """Record that the key was used, at most once per key per `API_KEY_USE_RECORD_SECONDS`."""
+    interval = settings.API_KEY_USE_RECORD_SECONDS
+    try:
+        # Only the request that opens the gate writes; the others leave the database alone.
+        opened = cache.add(f"apikey-used:{api_key.lookup_id}", 1, timeout=interval)
+    except Exception:  # a cache outage must not lock integrations out; the UPDATE is conditional
+        logger.warning("api_key.use_gate_unavailable", exc_info=True)
+        opened = True
+    if opened:
+        # After commit, in autocommit: the row lock lasts one statement, not the whole request.
+        transaction.on_commit(lambda: _api_key_mark_used(api_key.pk, interval))
+
+
+def _api_key_mark_used(pk: int, interval: int) -> None:
+    now = timezone.now()
+    # Conditional, so two workers whose gates both opened (cache flushed) write once.
+    stale = Q(last_used_at__isnull=True) | Q(
+        last_used_at__lt=now - datetime.timedelta(seconds=interval)
+    )
+    ApiKey._base_manager.filter(stale, pk=pk).update(last_used_at=now)
 
 
 @transaction.atomic

@@ -531,3 +531,27 @@ def scheduled_tiers_apply(*, tenant: Tenant, today: datetime.date) -> int:
         status=EvaluationStatus.SCHEDULED, effective_on__lte=today
     ).update(status=EvaluationStatus.APPLIED)
     return applied
+
+
+def tier_record_for_partner_workflow(
+    enrolment: Enrolment, tier: str, valid_from: datetime.date, reason: str, user
+) -> None:
+    """A tier a partner workflow sets (onboarding confirmed) goes into the history too."""
+    if message := closed_month_message(enrolment.program, valid_from):
+        raise ApplicationError(message)
+    _ensure_history([enrolment])
+    replaced = assignments_in_force({enrolment: valid_from})[enrolment.pk]
+    tier_changes_record(
+        [
+            TierChange(
+                enrolment=enrolment,
+                tier=tier,
+                valid_from=valid_from,
+                source=AssignmentSource.OVERRIDE,
+                replaces_id=replaced.pk if replaced else None,
+                reason=reason,
+                user_id=getattr(user, "pk", None),
+            )
+        ],
+        today=valid_from,
+    )

@@ -32,13 +32,14 @@ from deals.services.orders import (
 )
 from tenants.admin_base import TenantScopedAdmin, TenantTabularInline
 from tenants.errors import ApplicationError
-from tenants.templatetags.money import minor_units
+from tenants.money import format_minor
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def money_field(**kwargs) -> forms.DecimalField:
-    return forms.DecimalField(max_digits=15, decimal_places=2, **{"min_value": 0, **kwargs})
+    # any decimals: the service refuses more than the order's currency has (JPY: none)
+    return forms.DecimalField(max_digits=15, decimal_places=None, **{"min_value": 0, **kwargs})
 
 
 def show_error(form: forms.Form, exc: ApplicationError | ValidationError) -> None:
@@ -128,7 +129,8 @@ def money_column(attribute: str, label: str):
 
     @admin.display(description=label)
     def column(self, row) -> str:
-        return minor_units(getattr(row, attribute))
+        value = getattr(row, attribute)
+        return "—" if value is None else format_minor(value, row.order.currency)
 
     return column
 
@@ -136,6 +138,10 @@ def money_column(attribute: str, label: str):
 class ReadOnlyInline(TenantTabularInline):
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        # every money column reads the order's currency
+        return super().get_queryset(request).select_related("order")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -332,11 +338,11 @@ class OrderAdmin(TenantScopedAdmin):
 
     @admin.display(description="Total")
     def total(self, order) -> str:
-        return minor_units(order_total_minor(order), order.currency)
+        return format_minor(order_total_minor(order), order.currency)
 
     @admin.display(description="Refunded")
     def refunded(self, order) -> str:
-        return minor_units(order_refunded_minor(order), order.currency)
+        return format_minor(order_refunded_minor(order), order.currency)
 
     def has_add_permission(self, request, *args) -> bool:
         return False  # "Record order" instead: lines and customer in one step
@@ -447,8 +453,8 @@ class OrderAdmin(TenantScopedAdmin):
                 return self._detail(order)
         total, refunded = order_total_minor(order), order_refunded_minor(order)
         text = (
-            f"Order total {minor_units(total, order.currency)}; refunded so far "
-            f"{minor_units(refunded, order.currency)}. Refunds never exceed the total."
+            f"Order total {format_minor(total, order.currency)}; refunded so far "
+            f"{format_minor(refunded, order.currency)}. Refunds never exceed the total."
         )
         return self._page(
             request,

@@ -20,7 +20,7 @@ from deals.services.registrations import (
 from partners.models import PartnerFirm
 from tenants.admin_base import TenantScopedAdmin, TenantTabularInline
 from tenants.errors import ApplicationError
-from tenants.templatetags.money import minor_units
+from tenants.money import format_minor
 
 
 class ReadOnlyInline(TenantTabularInline):
@@ -42,7 +42,9 @@ class MatchInline(ReadOnlyInline):
     verbose_name_plural = "Possible conflicts (visible to reviewers only)"
     fields = (
         "kind",
+        "strength",
         "explanation",
+        "name_similarity",
         "other_firm",
         "other_company",
         "other_domain",
@@ -51,6 +53,14 @@ class MatchInline(ReadOnlyInline):
         "customer",
     )
     readonly_fields = fields
+
+    @admin.display(description="Match")
+    def strength(self, match):
+        return "Strong" if match.strong else "Weak (review)"
+
+    @admin.display(description="Name similarity")
+    def name_similarity(self, match):
+        return f"{match.similarity:.2f}"
 
     @admin.display(description="Firm")
     def other_firm(self, match):
@@ -189,7 +199,8 @@ class DealRegistrationAdmin(TenantScopedAdmin):
 
     @admin.display(description="Estimated value")
     def value(self, registration):
-        return minor_units(registration.estimated_value_minor, registration.currency)
+        value = registration.estimated_value_minor
+        return "—" if value is None else format_minor(value, registration.currency)
 
     def has_decide_permission(self, request, object_id=None) -> bool:
         return super().has_change_permission(request)

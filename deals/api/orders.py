@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers
+from rest_framework.fields import get_attribute
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,17 +37,19 @@ from deals.services.orders import (
 )
 from tenants.api_permissions import IsTenantStaff
 from tenants.errors import ApplicationError, Conflict
-
-CENT = Decimal("0.01")
+from tenants.money import from_minor
 
 
 class MoneyInput(serializers.DecimalField):
-    """A decimal string such as "1234.56"; a JSON float is refused (it may already be off)."""
+    """A decimal string such as "1234.56"; a JSON float is refused (it may already be off).
+
+    Any number of decimals here: the service refuses more than the order's currency has.
+    """
 
     default_error_messages = {"float": 'Send amounts as decimal strings, e.g. "1234.56".'}
 
     def __init__(self, **kwargs):
-        super().__init__(max_digits=15, decimal_places=2, **kwargs)
+        super().__init__(max_digits=15, decimal_places=None, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, float):
@@ -56,13 +59,26 @@ class MoneyInput(serializers.DecimalField):
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "1234.56"})
 class MoneyOutput(serializers.Field):
-    """Integer minor units out as a decimal string: 123456 -> "1234.56"."""
+    """Minor units out as a decimal string in the row's currency: 123456 USD -> "1234.56"."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, currency: str = "currency", **kwargs):
+        self.currency_path = currency.split(".")
         super().__init__(read_only=True, **kwargs)
 
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        if value is None:
+            return None
+        return (value, get_attribute(instance, self.currency_path))
+
     def to_representation(self, value):
-        return None if value is None else str((Decimal(value) / 100).quantize(CENT))
+        amount_minor, currency = value
+        return money_text(amount_minor, currency)
+
+
+def money_text(amount_minor: int, currency: str) -> str:
+    """Minor units as the API's decimal string: 123456 USD -> "1234.56", 1234 JPY -> "1234"."""
+    return str(from_minor(amount_minor, currency))
 
 
 def validated(serializer_class: type[serializers.Serializer], data) -> dict:
@@ -124,18 +140,20 @@ class OrderLineOutput(serializers.Serializer):
     product_code = serializers.CharField()
     product_category = serializers.CharField()
     quantity = serializers.IntegerField()
-    list_price = MoneyOutput(source="list_price_minor")
-    price = MoneyOutput(source="price_minor")
+    list_price = MoneyOutput(source="list_price_minor", currency="order.currency")
+    price = MoneyOutput(source="price_minor", currency="order.currency")
     discount_approved = serializers.BooleanField()
-    monthly_fee = MoneyOutput(source="monthly_fee_minor", allow_null=True)
+    monthly_fee = MoneyOutput(
+        source="monthly_fee_minor", currency="order.currency", allow_null=True
+    )
     initial_contract_months = serializers.IntegerField(allow_null=True)
     no_charge = serializers.BooleanField()
-    amount = MoneyOutput(source="amount_minor")
+    amount = MoneyOutput(source="amount_minor", currency="order.currency")
 
 
 class RefundOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    amount = MoneyOutput(source="amount_minor")
+    amount = MoneyOutput(source="amount_minor", currency="order.currency")
     refunded_on = serializers.DateField()
     reason = serializers.CharField()
     external_id = serializers.CharField()
@@ -157,7 +175,7 @@ class OrderOutput(serializers.Serializer):
 
     @extend_schema_field({"type": "string", "format": "decimal", "example": "1234.56"})
     def get_total(self, order) -> str:
-        return MoneyOutput().to_representation(order_total_minor(order))
+        return money_text(order_total_minor(order), order.currency)
 
 
 class OrderDetailOutput(OrderOutput):
@@ -170,7 +188,7 @@ class OrderDetailOutput(OrderOutput):
 
     @extend_schema_field({"type": "string", "format": "decimal", "example": "0.00"})
     def get_refunded(self, order) -> str:
-        return MoneyOutput().to_representation(order_refunded_minor(order))
+        return money_text(order_refunded_minor(order), order.currency)
 
 
 class OrderLineInput(serializers.Serializer):
@@ -224,7 +242,7 @@ class CompletionInput(serializers.Serializer):
 
 
 class RefundInput(serializers.Serializer):
-    amount = MoneyInput(min_value=CENT)
+    amount = MoneyInput(min_value=Decimal(0))
     refunded_on = serializers.DateField()
     reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
     external_id = serializers.CharField(

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +21,7 @@ from partners.permissions import partner_contact
 from tenants.api_permissions import IsTenantMember, IsTenantStaff, TenantPermission, is_tenant_staff
 from tenants.errors import NotAllowed
 from tenants.models import StaffRole
+from tenants.money import from_minor
 
 
 def visible_registrations(request):
@@ -85,7 +87,7 @@ class RegistrationOutput(serializers.ModelSerializer):
 
     def get_estimated_value(self, registration) -> str | None:
         value = registration.estimated_value_minor
-        return None if value is None else f"{value / 100:.2f}"
+        return None if value is None else str(from_minor(value, registration.currency))
 
 
 class MatchOutput(serializers.ModelSerializer):
@@ -96,7 +98,16 @@ class MatchOutput(serializers.ModelSerializer):
 
     class Meta:
         model = RegistrationMatch
-        fields = ("kind", "explanation", "other_firm", "other_company", "other_status", "customer")
+        fields = (
+            "kind",
+            "strong",
+            "similarity",
+            "explanation",
+            "other_firm",
+            "other_company",
+            "other_status",
+            "customer",
+        )
 
 
 class ReviewOutput(RegistrationOutput):
@@ -108,11 +119,18 @@ class ReviewOutput(RegistrationOutput):
         fields = (*RegistrationOutput.Meta.fields, "matches")
 
 
+class NewestFirst(CursorPagination):
+    """Keyset pages, newest first: a page is an index range, and no COUNT runs over the tenant."""
+
+    ordering = ("-submitted_at", "-id")
+
+
 class RegistrationListApi(ListAPIView):
     """Partners list their firm's registrations and register new ones; staff list all."""
 
     permission_classes = [IsTenantMember]
     serializer_class = RegistrationOutput
+    pagination_class = NewestFirst
 
     def get_queryset(self):
         return visible_registrations(self.request)

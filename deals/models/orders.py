@@ -11,6 +11,7 @@ from tenants.models import TenantOwned
 class Customer(TenantOwned):
     name = models.CharField(max_length=200)
     normalized_name = models.CharField(max_length=200, editable=False)
+    name_key = models.CharField(max_length=200, blank=True, editable=False, db_default="")
     domain = models.CharField(max_length=253, blank=True)
     normalized_domain = models.CharField(max_length=253, blank=True, editable=False)
     country = models.CharField(max_length=2, blank=True)
@@ -22,6 +23,7 @@ class Customer(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "normalized_name"], name="customer_name_idx"),
             models.Index(fields=["tenant", "normalized_domain"], name="customer_domain_idx"),
+            models.Index(fields=["tenant", "name_key"], name="customer_name_key_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

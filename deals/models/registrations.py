@@ -45,7 +45,10 @@ class DealRegistration(TenantOwned):
     external_id = models.CharField(max_length=100, blank=True, help_text="Key for CSV re-imports.")
     company_name = models.CharField(max_length=200)
     normalized_name = models.CharField(max_length=200, db_index=True, editable=False)
+    # the first word of normalized_name: where similar names are looked for
+    name_key = models.CharField(max_length=200, blank=True, editable=False, db_default="")
     domain = models.CharField(max_length=253, blank=True, help_text="Website or e-mail domain.")
+    # the registrable company domain; empty for free mail (gmail.com says nothing)
     normalized_domain = models.CharField(max_length=253, blank=True, editable=False)
     country = models.CharField(max_length=2)
     contact_name = models.CharField(max_length=200, blank=True)
@@ -74,9 +77,12 @@ class DealRegistration(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "normalized_name"], name="registration_name_idx"),
             models.Index(fields=["tenant", "normalized_domain"], name="registration_domain_idx"),
+            models.Index(fields=["tenant", "name_key"], name="registration_name_key_idx"),
             models.Index(fields=["tenant", "firm", "status"], name="registration_firm_idx"),
             # a partner's deal list: newest first, one firm at a time
             models.Index(fields=["firm", "-submitted_at"], name="registration_firm_recent_idx"),
+            # reviewers' and API keys' list: the tenant's newest first, paged by keyset
+            models.Index(fields=["tenant", "-submitted_at", "-id"], name="registration_recent_idx"),
             models.Index(fields=["tenant", "status", "expires_on"], name="registration_expiry_idx"),
         ]
         constraints = [
@@ -118,7 +124,11 @@ class RegistrationTransition(TenantOwned):
 
 
 class RegistrationMatch(TenantOwned):
-    """A conflict candidate found at submission, with why it matched (reviewers only)."""
+    """A conflict candidate found at submission, with why it matched (reviewers only).
+
+    A strong match (same company domain, or same name and country) blocks the way to an
+    automatic rejection; a weak one (similar name, same name elsewhere) only informs.
+    """
 
     class Kind(models.TextChoices):
         REGISTRATION = "registration", "Open registration"
@@ -135,7 +145,13 @@ class RegistrationMatch(TenantOwned):
     customer = models.ForeignKey(
         "deals.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    explanation = models.CharField(max_length=300)
+    explanation = models.CharField(max_length=300, help_text="Why it matched.")
+    strong = models.BooleanField(
+        default=False, help_text="Same company domain, or same name and country."
+    )
+    similarity = models.FloatField(
+        default=0, help_text="Name similarity, 0 to 1 (rapidfuzz token_sort_ratio / 100)."
+    )
 
     def __str__(self) -> str:
         return self.explanation

@@ -9,8 +9,10 @@ from tenants.models import StaffMembership, Tenant
 
 def registrations_for_partner(*, contact: PartnerContact) -> QuerySet[DealRegistration]:
     """A partner sees their own firm's registrations, never another firm's."""
-    return DealRegistration.objects.filter(firm_id=contact.firm_id).select_related(
-        "program", "firm"
+    return (
+        DealRegistration.objects.filter(firm_id=contact.firm_id)
+        .select_related("program", "firm")
+        .order_by("-submitted_at", "-pk")  # registration_firm_recent_idx
     )
 
 
@@ -18,7 +20,11 @@ def registrations_for_reviewer(
     *, tenant: Tenant, membership: StaffMembership | None
 ) -> QuerySet[DealRegistration]:
     """Reviewers limited to territories see only registrations in those countries."""
-    registrations = DealRegistration.objects.filter(tenant=tenant).select_related("firm", "program")
+    registrations = (
+        DealRegistration.objects.filter(tenant=tenant)
+        .select_related("firm", "program")
+        .order_by("-submitted_at", "-pk")  # registration_recent_idx
+    )
     if membership is not None and membership.territories:
         registrations = registrations.filter(country__in=membership.territories)
     return registrations

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Sum
 
-from deals.matching import normalize_company, normalize_domain
+from deals.matching import name_key, normalize_company, normalize_domain
 from deals.models import (
     Customer,
     DealRegistration,
@@ -22,12 +22,7 @@ from deals.services.registrations import registration_close
 from tenants import events
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
-from tenants.templatetags.money import minor_units
-
-
-def to_minor(amount: Decimal) -> int:
-    """Decimal money -> integer minor units (rounded half-even by Decimal's default)."""
-    return int((Decimal(amount) * 100).to_integral_value())
+from tenants.money import format_minor, to_minor
 
 
 @dataclass(frozen=True)
@@ -61,6 +56,7 @@ def customer_upsert(
         customer = Customer(tenant=tenant, external_id=external_id)
     customer.name = name.strip()
     customer.normalized_name = normalize_company(name)
+    customer.name_key = name_key(customer.normalized_name)
     customer.domain = domain.strip()
     customer.normalized_domain = normalize_domain(domain)
     customer.country = country.strip().upper()
@@ -160,10 +156,12 @@ def order_record(
             product_code=x.product_code,
             product_category=products[x.product_code].category,
             quantity=x.quantity,
-            list_price_minor=to_minor(x.list_price),
-            price_minor=to_minor(x.price),
+            list_price_minor=to_minor(x.list_price, order.currency),
+            price_minor=to_minor(x.price, order.currency),
             discount_approved=x.discount_approved,
-            monthly_fee_minor=None if x.monthly_fee is None else to_minor(x.monthly_fee),
+            monthly_fee_minor=None
+            if x.monthly_fee is None
+            else to_minor(x.monthly_fee, order.currency),
             initial_contract_months=x.initial_contract_months,
             no_charge=x.no_charge,
         )
@@ -224,15 +222,15 @@ def refund_record(
 ) -> Refund:
     """Record a refund; together with earlier ones it can never exceed the order's total."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    amount_minor = to_minor(amount)
+    amount_minor = to_minor(amount, order.currency)
     if amount_minor <= 0:
         raise ApplicationError("A refund is a positive amount.", fields={"amount": ["Positive."]})
     refunded = order.refunds.aggregate(total=Sum("amount_minor"))["total"] or 0
     total = order_total_minor(order)
     if refunded + amount_minor > total:
         raise ApplicationError(
-            f"Refunds would total {minor_units(refunded + amount_minor, order.currency)}, more "
-            f"than the order's {minor_units(total, order.currency)}.",
+            f"Refunds would total {format_minor(refunded + amount_minor, order.currency)}, more "
+            f"than the order's {format_minor(total, order.currency)}.",
             fields={"amount": ["More than is left to refund."]},
         )
     refund = Refund(

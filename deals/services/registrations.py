@@ -5,10 +5,19 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from deals.matching import normalize_company, normalize_domain
+from deals.matching import (
+    SIMILAR_NAME_AT,
+    Likeness,
+    compare_prospects,
+    name_key,
+    name_similarity,
+    normalize_company,
+    normalize_domain,
+    registrable_domain,
+)
 from deals.models import (
     Customer,
     DealRegistration,
@@ -29,6 +38,7 @@ from programs.selectors import version_in_force
 from tenants import events
 from tenants.errors import ApplicationError, Conflict, NotAllowed
 from tenants.models import Tenant
+from tenants.money import to_minor
 
 NEVER_AFTER_ORDER = (
     "The customer has already placed an order; registrations are never accepted after an order."
@@ -80,44 +90,76 @@ def _program_of(firm: PartnerFirm, program: Program | None) -> Program:
 
 
 def conflict_candidates(
-    *, tenant: Tenant, name: str, domain: str, exclude_firm: PartnerFirm | None = None
-) -> list[tuple[str, object, str]]:
-    """(kind, record, explanation) for every record that looks like the same prospect.
+    *,
+    tenant: Tenant,
+    name: str,
+    domain: str,
+    country: str = "",
+    exclude_firm: PartnerFirm | None = None,
+) -> list[tuple[str, DealRegistration | Customer, Likeness]]:
+    """(kind, record, likeness) for every record that looks like the same prospect.
 
-    Two indexed look-ups (registrations, customers), whatever the table sizes.
+    Per table a bounded number of indexed look-ups, whatever the table sizes: the same
+    name or company domain; the names sharing the first word (SIMILAR_SCAN of them at
+    most), scored in Python; the similar ones among those.
     """
-    by_name_or_domain = Q(normalized_name=name)
-    if domain:
-        by_name_or_domain |= Q(normalized_domain=domain)
-    found: list[tuple[str, object, str]] = []
-    registrations = DealRegistration.objects.filter(
-        by_name_or_domain, tenant=tenant, status__in=ACTIVE_STATUSES
-    ).select_related("firm")[:50]
-    for other in registrations:
-        if exclude_firm is not None and other.firm_id == exclude_firm.pk:
-            continue
+    registrations = DealRegistration.objects.filter(tenant=tenant, status__in=ACTIVE_STATUSES)
+    if exclude_firm is not None:
+        registrations = registrations.exclude(firm=exclude_firm)
+    found: list[tuple[str, DealRegistration | Customer, Likeness]] = []
+    for other in _look_alikes(registrations, name=name, domain=domain):
         kind = "opportunity" if other.status == RegistrationStatus.APPROVED else "registration"
+        found.append((kind, other, _likeness(other, name=name, domain=domain, country=country)))
+    for customer in _look_alikes(Customer.objects.filter(tenant=tenant), name=name, domain=domain):
         found.append(
-            (kind, other, _why(name, domain, other.normalized_name, other.normalized_domain))
+            ("customer", customer, _likeness(customer, name=name, domain=domain, country=country))
         )
-    for customer in Customer.objects.filter(by_name_or_domain, tenant=tenant)[:50]:
-        found.append(
-            (
-                "customer",
-                customer,
-                _why(name, domain, customer.normalized_name, customer.normalized_domain),
-            )
-        )
+    return [(kind, record, likeness) for kind, record, likeness in found if likeness]
+
+
+# Records read per look-up: enough for a reviewer, bounded however common a name is.
+SAME_LIMIT = 50
+SIMILAR_SCAN = 200
+SIMILAR_LIMIT = 20
+
+
+def _look_alikes(records: QuerySet, *, name: str, domain: str) -> list:
+    """The records with the same name or domain, then the most similar names."""
+    same = Q(normalized_name=name) | (Q(normalized_domain=domain) if domain else Q(pk__in=[]))
+    found = list(records.filter(same)[:SAME_LIMIT])
+    if not name_key(name):
+        return found
+    seen = {record.pk for record in found}
+    # Blocking on the first word keeps this to one index range. Under a very common first
+    # word only SIMILAR_SCAN rows, in no particular order, are scored: the price of never
+    # sorting or scoring the whole range.
+    nearby = (
+        records.filter(name_key=name_key(name))
+        .exclude(normalized_name=name)
+        .order_by()
+        .values_list("pk", "normalized_name")[:SIMILAR_SCAN]
+    )
+    scores = {
+        pk: score
+        for pk, other in nearby
+        if pk not in seen and (score := name_similarity(name, other)) >= SIMILAR_NAME_AT
+    }
+    best = sorted(scores, key=lambda pk: (-scores[pk], pk))[:SIMILAR_LIMIT]
+    if best:
+        by_pk = records.in_bulk(best)
+        found += [by_pk[pk] for pk in best if pk in by_pk]
     return found
 
 
-def _why(name: str, domain: str, other_name: str, other_domain: str) -> str:
-    reasons = []
-    if name and name == other_name:
-        reasons.append(f"same company name ({name!r} after normalising)")
-    if domain and domain == other_domain:
-        reasons.append(f"same domain ({domain})")
-    return "; ".join(reasons)
+def _likeness(record, *, name: str, domain: str, country: str) -> Likeness | None:
+    return compare_prospects(
+        name=name,
+        domain=domain,
+        country=country,
+        other_name=record.normalized_name,
+        other_domain=record.normalized_domain,
+        other_country=record.country,
+    )
 
 
 @transaction.atomic
@@ -147,8 +189,9 @@ def registration_submit(
     errors: dict[str, list[str]] = {}
     if not name:
         errors["company_name"] = ["Give the prospect's company name."]
-    domain_norm = normalize_domain(domain or contact_email)
-    if domain and not normalize_domain(domain):
+    # the website names the company; a contact's address only when it is not free mail
+    domain_norm = normalize_domain(domain) or normalize_domain(contact_email)
+    if domain and not registrable_domain(domain):
         errors["domain"] = [f"{domain!r} is not a web domain (e.g. acme.com)."]
     if estimated_value is not None and estimated_value < 0:
         errors["estimated_value"] = ["Cannot be negative."]
@@ -175,6 +218,7 @@ def registration_submit(
         external_id=external_id,
         company_name=company_name.strip(),
         normalized_name=name,
+        name_key=name_key(name),
         domain=domain.strip(),
         normalized_domain=domain_norm,
         country=country.strip().upper(),
@@ -184,7 +228,7 @@ def registration_submit(
         currency=program.currency,
         estimated_value_minor=None
         if estimated_value is None
-        else int((estimated_value * 100).to_integral_value()),
+        else to_minor(estimated_value, program.currency),
         expected_close_on=expected_close_on,
         notes=notes.strip(),
         status=RegistrationStatus.SUBMITTED,
@@ -195,27 +239,36 @@ def registration_submit(
         tenant=tenant, registration=registration, to_status=RegistrationStatus.SUBMITTED, by=user
     )
     candidates = conflict_candidates(
-        tenant=tenant, name=name, domain=domain_norm, exclude_firm=firm
+        tenant=tenant,
+        name=name,
+        domain=domain_norm,
+        country=registration.country,
+        exclude_firm=firm,
     )
     RegistrationMatch.objects.bulk_create(
         RegistrationMatch(
             tenant=tenant,
             registration=registration,
             kind=kind,
-            explanation=why,
+            explanation=likeness.reason[:300],
+            strong=likeness.strong,
+            similarity=likeness.similarity,
             other_registration=record if kind != "customer" else None,
             customer=record if kind == "customer" else None,
         )
-        for kind, record, why in candidates
+        for kind, record, likeness in candidates
     )
-    ordered = [record for kind, record, _ in candidates if kind == "customer"]
+    # only a strong match decides alone; a weak one waits for the reviewer
+    strong = [(kind, record) for kind, record, likeness in candidates if likeness.strong]
     reason = ""
     if (
         _policy(program, today).get("reject_if_customer_has_order")
-        and Order.objects.filter(customer__in=ordered).exists()
+        and Order.objects.filter(
+            customer__in=[record for kind, record in strong if kind == "customer"]
+        ).exists()
     ):
         reason = NEVER_AFTER_ORDER
-    elif any(kind == "opportunity" for kind, _, _ in candidates):
+    elif any(kind == "opportunity" for kind, _ in strong):
         reason = ALREADY_PROTECTED  # another firm's approved registration holds it
     if reason:
         _move(registration, RegistrationStatus.REJECTED, by=None, reason=reason)
@@ -407,8 +460,9 @@ def vendor_lead_offer(
         lead_source=LeadSource.VENDOR,
         company_name=company_name.strip(),
         normalized_name=normalize_company(company_name),
+        name_key=name_key(normalize_company(company_name)),
         domain=domain.strip(),
-        normalized_domain=normalize_domain(domain or contact_email),
+        normalized_domain=normalize_domain(domain) or normalize_domain(contact_email),
         country=country.strip().upper(),
         contact_name=contact_name,
         contact_email=contact_email,

@@ -15,6 +15,7 @@ from deals.services.registrations import (
 )
 from partners.views.access import partner_required
 from tenants.errors import ApplicationError
+from tenants.pagination import page_of
 
 
 def _show_errors(form, exc: ApplicationError) -> None:
@@ -32,7 +33,7 @@ def registration_list(request):
         "deals/registrations.html",
         {
             "offered": registrations.filter(status=RegistrationStatus.OFFERED),
-            "registrations": registrations.exclude(status=RegistrationStatus.OFFERED),
+            "page_obj": page_of(request, registrations.exclude(status=RegistrationStatus.OFFERED)),
         },
     )
 

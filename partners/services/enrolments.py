@@ -1,6 +1,7 @@
 """An enrolment's life: creation with its term and fee, onboarding, notices, renewal, end."""
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -28,6 +29,17 @@ from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tenants.money import to_minor
 from tenants.scope import on_commit_in_scope
+
+# The tier engine records tier changes in its append-only history; it registers here at
+# start-up (partners may not import tiers), so a tier set by a partner workflow is recorded
+# the same way as any other: (enrolment, tier key, first day, reason, user).
+TierRecorder = Callable[[Enrolment, str, datetime.date, str, AbstractBaseUser], None]
+_tier_recorders: list[TierRecorder] = []
+
+
+def register_tier_recorder(recorder: TierRecorder) -> None:
+    if recorder not in _tier_recorders:
+        _tier_recorders.append(recorder)
 
 
 def _entry_tier(version: ProgramVersion) -> Tier:
@@ -176,9 +188,13 @@ def enrolment_confirm_minimum_met(
     )
     enrolment.status = EnrolmentStatus.ACTIVE
     enrolment.onboarding_deadline = None
+    enrolment.save(update_fields=["status", "onboarding_deadline"])
     if tier is not None and tier.key != enrolment.tier_key:
-        enrolment.tier_key, enrolment.tier_since = tier.key, today
-    enrolment.save()
+        for record in _tier_recorders:
+            record(enrolment, tier.key, today, "Minimum criteria confirmed: onboarding ends.", user)
+        if not _tier_recorders:
+            Enrolment.objects.filter(pk=enrolment.pk).update(tier_key=tier.key, tier_since=today)
+            enrolment.tier_key, enrolment.tier_since = tier.key, today
     return enrolment
 
 

@@ -60,8 +60,10 @@ def test_conflicts_are_recorded_for_the_reviewer_only(deals_cast):
             for m in RegistrationMatch.objects.all()
         }
     assert [m.other_registration_id for m in matches[second.pk]] == [first.pk]
-    assert "same company name" in matches[second.pk][0].explanation
-    assert "same domain (acme.com)" in matches[second.pk][0].explanation
+    assert matches[second.pk][0].explanation == (
+        "Same company domain acme.com; Same name and country: 'acme' in AU"
+    )
+    assert matches[second.pk][0].strong
     assert [(kind, record.pk) for kind, record, _ in by_email] == [("registration", first.pk)]
     assert first.pk not in matches  # the first had nothing to conflict with
     assert second.status == RegistrationStatus.SUBMITTED

@@ -1,3 +1,4 @@
+import pytest
 from django.core.management import call_command
 from django.test import Client
 
@@ -63,3 +64,29 @@ def test_printed_demo_logins_work(db):
     assert changelist.status_code == 200
     assert b"Cognitive Advisors LLC" in changelist.content
     assert b"Prairie ERP Partners Inc" not in changelist.content
+
+
+@pytest.mark.django_db(transaction=True)  # commits, so the e-mails sent after commit are sent
+def test_logins_print_last_with_the_served_url_and_every_status_firm(capsys, settings, eager_tasks):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    call_command("seed_demo", url="http://127.0.0.1:8101/")
+    out = capsys.readouterr().out
+
+    ready = out.index("Demo data ready. Sign in at http://127.0.0.1:8101/")
+    assert "Subject:" in out and out.rindex("Subject:") < ready  # the e-mails came first
+    logins = out[ready:].splitlines()[2:]
+    assert all(line.startswith("  ") and "@" in line for line in logins)  # nothing after them
+    printed = {line.split()[0] for line in logins}
+    for vendor in ("entimo", "simpro", "ipsoft", "cimcloud"):
+        for index in (3, 4, 5):
+            assert f"admin{index}@partner.{vendor}.demo" in printed
+    assert "Dormant Digital Ltd (not in good standing)" in out[ready:]
+    assert "8000" not in out[ready:]
+    # and the printed status-firm login signs in, but sees only its own firm
+    client = Client()
+    client.post(
+        "/accounts/login/",
+        {"login": "admin4@partner.simpro.demo", "password": "demo-partner-2026"},
+    )
+    firms = client.get("/simpro/api/v1/partner-firms/").json()["results"]
+    assert [f["name"] for f in firms] == ["Paused Partners Inc"]

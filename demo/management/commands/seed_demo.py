@@ -1,5 +1,6 @@
 """Load the four reference tenants with demo staff, partner firms and people (idempotent)."""
 
+import sys
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -125,7 +126,7 @@ def _enrol_demo_firms(tenant: Tenant, password: str) -> list[tuple[str, object]]
             ip_address="127.0.0.1",
         )
         application_approve(tenant=tenant, application=application, user=manager)
-    _enrol_firms_in_every_status(tenant, program, manager, password)
+    logins = _enrol_firms_in_every_status(tenant, program, manager, password)
     applicant = _user(f"applicant@{tenant.slug}.demo", password)
     if not Application.objects.filter(applicant=applicant).exists():
         application_submit(
@@ -139,7 +140,7 @@ def _enrol_demo_firms(tenant: Tenant, password: str) -> list[tuple[str, object]]
             accept_agreement=True,
             ip_address="127.0.0.1",
         )
-    return [(f"{tenant.name} applicant (application under review)", applicant)]
+    return [*logins, (f"{tenant.name} applicant (application under review)", applicant)]
 
 
 # Extra demo firms that show every enrolment status an operator will meet.
@@ -151,11 +152,14 @@ STATUS_FIRMS = [
 ]
 
 
-def _enrol_firms_in_every_status(tenant, program, manager, password) -> None:
+def _enrol_firms_in_every_status(tenant, program, manager, password) -> list[tuple[str, object]]:
+    logins = []
     for index, (name, status) in enumerate(STATUS_FIRMS, start=3):
+        user = _user(f"admin{index}@partner.{tenant.slug}.demo", password)
+        label = status.replace("_", " ")
+        logins.append((f"{tenant.name} partner admin — {name} ({label})", user))
         if PartnerFirm.objects.filter(tenant=tenant, name=name).exists():
             continue
-        user = _user(f"admin{index}@partner.{tenant.slug}.demo", password)
         application = application_submit(
             tenant=tenant,
             program=program,
@@ -195,6 +199,7 @@ def _enrol_firms_in_every_status(tenant, program, manager, password) -> None:
             )
         else:
             Enrolment.objects.filter(pk=enrolment.pk).update(status=status)
+    return logins
 
 
 DEMO_PRODUCTS = {
@@ -386,9 +391,23 @@ class Command(BaseCommand):
             default=DEFAULT_PASSWORD,
             help="Password given to newly created demo users.",
         )
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="Where the demo is served (printed)."
+        )
 
-    @transaction.atomic
-    def handle(self, *args, password: str, **options):
+    def handle(self, *args, password: str, url: str, **options):
+        with transaction.atomic():
+            logins = self._seed(password)
+        # After the commit, so the welcome e-mails and logs of its reactions print first
+        # and a newcomer's last screen says how to sign in.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in at {url}"))
+        self.stdout.write(f"Password for every demo user created here: {password}")
+        for label, user in logins:
+            self.stdout.write(f"  {user.email:<38} {label}")
+
+    def _seed(self, password: str) -> list[tuple[str, object]]:
         logins = [("superuser (all tenants)", _user("admin@prm.demo", password, superuser=True))]
         for slug, name, time_zone, country, currency, firms in DEMO_TENANTS:
             tenant, _ = Tenant.objects.update_or_create(
@@ -429,7 +448,4 @@ class Command(BaseCommand):
                 _demo_deals(tenant)
                 _demo_tiers(tenant)
                 _demo_commissions(tenant)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))
-        self.stdout.write(f"Password for every demo user created here: {password}")
-        for label, user in logins:
-            self.stdout.write(f"  {user.email:<38} {label}")
+        return logins
