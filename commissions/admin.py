@@ -33,7 +33,7 @@ from commissions.payouts import (
 )
 from partners.models import PartnerFirm
 from programs.models import Program
-from tenants.admin_base import ALL_STAFF, HistoryInline, TenantScopedAdmin
+from tenants.admin_base import ALL_STAFF, HistoryInline, TenantScopedAdmin, form_page
 from tenants.errors import ApplicationError
 from tenants.models import FINANCE_ROLES
 from tenants.money import format_minor
@@ -56,20 +56,6 @@ class ReadOnlyAdmin(TenantScopedAdmin):
 
     def has_finance_permission(self, request, object_id=None) -> bool:
         return self.may_edit(request)
-
-
-def _page(admin_obj, request, title: str, form, button: str, template="admin/partners/reason.html"):
-    return TemplateResponse(
-        request,
-        template,
-        {
-            **admin_obj.admin_site.each_context(request),
-            "opts": admin_obj.opts,
-            "title": title,
-            "form": form,
-            "button": button,
-        },
-    )
 
 
 @admin.register(CommissionLine)
@@ -148,7 +134,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
             else:
                 messages.success(request, "Booked." if booked else "Already booked (no change).")
                 return HttpResponseRedirect(reverse("admin:commissions_ledgerentry_changelist"))
-        return _page(self, request, "Book a correction", form, "Book")
+        return form_page(self, request, "Book a correction", form, "Book")
 
 
 class PayoutLineInline(HistoryInline):
@@ -305,7 +291,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                 )
                 messages.success(request, "Batch built." if built else "The batch already exists.")
                 return self._back(batch)
-        return _page(self, request, "Run payouts for a month", form, "Build the batch")
+        return form_page(self, request, "Run payouts for a month", form, "Build the batch")
 
     def _move(self, request, object_id, verb: str, move):
         batch = get_object_or_404(self.get_queryset(request), pk=object_id)
@@ -368,7 +354,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             else:
                 messages.success(request, "Payment recorded; payouts booked in the ledger.")
                 return self._back(batch)
-        return _page(self, request, f"Record the payment of {batch}", form, "Record payment")
+        return form_page(self, request, f"Record the payment of {batch}", form, "Record payment")
 
 
 class DecisionForm(forms.Form):
@@ -411,7 +397,7 @@ class ClaimAdmin(ReadOnlyAdmin):
                     reverse("admin:commissions_claim_change", args=[claim.pk])
                 )
         verb = "Approve" if approve else "Reject"
-        return _page(self, request, f"{verb} the claim: {claim}", form, verb)
+        return form_page(self, request, f"{verb} the claim: {claim}", form, verb)
 
     @action(description="Approve", url_path="approve", permissions=["finance"], icon="check")
     def approve(self, request, object_id):

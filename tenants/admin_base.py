@@ -4,6 +4,7 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from tenants.models import StaffRole, Tenant
@@ -156,3 +157,25 @@ class HistoryInline(TenantTabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def form_page(
+    admin_obj,
+    request: HttpRequest,
+    title: str,
+    form,
+    button: str,
+    template: str = "admin/partners/reason.html",
+) -> TemplateResponse:
+    """The console's one page for an action that takes a form (a reason, a date, ...)."""
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **admin_obj.admin_site.each_context(request),
+            "opts": admin_obj.opts,
+            "title": title,
+            "form": form,
+            "button": button,
+        },
+    )

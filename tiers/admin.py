@@ -13,7 +13,7 @@ from unfold.decorators import action
 
 from programs.models import Program, ProgramVersion, Tier
 from programs.selectors import version_in_force
-from tenants.admin_base import HistoryInline, TenantScopedAdmin
+from tenants.admin_base import HistoryInline, TenantScopedAdmin, form_page
 from tenants.errors import ApplicationError
 from tiers.models import PartnerTier, RequirementResult, TierAssignment, TierEvaluation
 from tiers.services import evaluation_decide, tier_override, tiers_evaluate
@@ -233,17 +233,7 @@ class PartnerTierAdmin(TenantScopedAdmin):
             else:
                 messages.success(request, "Tier set; the history records why.")
                 return self._back(enrolment)
-        return TemplateResponse(
-            request,
-            "admin/partners/reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": f"Set the tier of {enrolment}",
-                "form": form,
-                "button": "Set tier",
-            },
-        )
+        return form_page(self, request, f"Set the tier of {enrolment}", form, "Set tier")
 
     @action(description="Simulate a version", url_path="simulate", icon="science")
     def simulate(self, request):

@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.decorators import action
 
@@ -18,7 +17,7 @@ from deals.services.registrations import (
     vendor_lead_offer,
 )
 from partners.models import PartnerFirm
-from tenants.admin_base import TenantScopedAdmin, TenantTabularInline
+from tenants.admin_base import TenantScopedAdmin, TenantTabularInline, form_page
 from tenants.errors import ApplicationError
 from tenants.money import format_minor
 
@@ -214,17 +213,7 @@ class DealRegistrationAdmin(TenantScopedAdmin):
         )
 
     def _form_page(self, request, title, form, button):
-        return TemplateResponse(
-            request,
-            "admin/partners/reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": title,
-                "form": form,
-                "button": button,
-            },
-        )
+        return form_page(self, request, title, form, button)
 
     def _decide(self, request, object_id, form_class, title, button, decide, done):
         registration = self._registration(request, object_id)

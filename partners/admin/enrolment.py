@@ -28,7 +28,13 @@ from partners.services.enrolments import (
     notice_record,
 )
 from partners.services.standing import standing_set
-from tenants.admin_base import ALL_STAFF, HistoryInline, TenantScopedAdmin, TenantTabularInline
+from tenants.admin_base import (
+    ALL_STAFF,
+    HistoryInline,
+    TenantScopedAdmin,
+    TenantTabularInline,
+    form_page,
+)
 from tenants.errors import ApplicationError
 from tenants.models import StaffMembership, StaffRole
 from tenants.money import format_minor
@@ -142,17 +148,7 @@ class ApplicationAdmin(TenantScopedAdmin):
             else:
                 messages.success(request, f"Rejected {application.firm_name}; e-mailed.")
             return self._back(application)
-        return TemplateResponse(
-            request,
-            "admin/partners/reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": f"Reject {application.firm_name}",
-                "form": form,
-                "button": "Reject",
-            },
-        )
+        return form_page(self, request, f"Reject {application.firm_name}", form, "Reject")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("program")
@@ -321,16 +317,12 @@ class EnrolmentAdmin(TenantScopedAdmin):
             else:
                 messages.success(request, f"{enrolment.firm}: {enrolment.standing_label.lower()}.")
                 return self._back(enrolment)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/partners/reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": f"Standing of {enrolment.firm} ({enrolment.standing_label.lower()})",
-                "form": form,
-                "button": "Record standing",
-            },
+            f"Standing of {enrolment.firm} ({enrolment.standing_label.lower()})",
+            form,
+            "Record standing",
         )
 
     @action(
@@ -390,17 +382,7 @@ class EnrolmentAdmin(TenantScopedAdmin):
                     f"{notice.effective_on:%Y-%m-%d}.",
                 )
                 return self._back(enrolment)
-        return TemplateResponse(
-            request,
-            "admin/partners/reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": f"Written notice for {enrolment}",
-                "form": form,
-                "button": "Record notice",
-            },
-        )
+        return form_page(self, request, f"Written notice for {enrolment}", form, "Record notice")
 
 
 class PaidForm(forms.Form):
@@ -462,17 +444,7 @@ class FeeInvoiceAdmin(TenantScopedAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:partners_feeinvoice_change", args=[invoice.pk])
                 )
-        return TemplateResponse(
-            request,
-            "admin/partners/reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": f"Record payment of {invoice}",
-                "form": form,
-                "button": "Record payment",
-            },
-        )
+        return form_page(self, request, f"Record payment of {invoice}", form, "Record payment")
 
 
 @admin.register(ContactRequest)
