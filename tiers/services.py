@@ -485,11 +485,27 @@ def tier_override(
         raise ApplicationError(
             f"{tier!r} is not a tier of {enrolment.program}.", fields={"tier": ["Unknown tier."]}
         )
+    source = AssignmentSource.INVITATION if target.invite_only else AssignmentSource.OVERRIDE
+    return _manager_decision_record(
+        enrolment, tier, valid_from, source, reason.strip(), user, today=today
+    )
+
+
+def _manager_decision_record(
+    enrolment: Enrolment,
+    tier: str,
+    valid_from: datetime.date,
+    source: str,
+    reason: str,
+    user: AbstractBaseUser | None,
+    *,
+    today: datetime.date,
+) -> TierAssignment:
+    """Append a person's tier decision, naming the row it replaces; never into a closed month."""
     if message := closed_month_message(enrolment.program, valid_from):
         raise ApplicationError(message, fields={"valid_from": [message]})
     _ensure_history([enrolment])
     replaced = assignments_in_force({enrolment: valid_from})[enrolment.pk]
-    source = AssignmentSource.INVITATION if target.invite_only else AssignmentSource.OVERRIDE
     tier_changes_record(
         [
             TierChange(
@@ -498,8 +514,8 @@ def tier_override(
                 valid_from=valid_from,
                 source=source,
                 replaces_id=replaced.pk if replaced else None,
-                reason=reason.strip(),
-                user_id=user.pk,
+                reason=reason,
+                user_id=getattr(user, "pk", None),
             )
         ],
         today=today,
@@ -537,21 +553,6 @@ def tier_record_for_partner_workflow(
     enrolment: Enrolment, tier: str, valid_from: datetime.date, reason: str, user
 ) -> None:
     """A tier a partner workflow sets (onboarding confirmed) goes into the history too."""
-    if message := closed_month_message(enrolment.program, valid_from):
-        raise ApplicationError(message)
-    _ensure_history([enrolment])
-    replaced = assignments_in_force({enrolment: valid_from})[enrolment.pk]
-    tier_changes_record(
-        [
-            TierChange(
-                enrolment=enrolment,
-                tier=tier,
-                valid_from=valid_from,
-                source=AssignmentSource.OVERRIDE,
-                replaces_id=replaced.pk if replaced else None,
-                reason=reason,
-                user_id=getattr(user, "pk", None),
-            )
-        ],
-        today=valid_from,
+    _manager_decision_record(
+        enrolment, tier, valid_from, AssignmentSource.OVERRIDE, reason, user, today=valid_from
     )

@@ -190,11 +190,8 @@ def enrolment_confirm_minimum_met(
     enrolment.onboarding_deadline = None
     enrolment.save(update_fields=["status", "onboarding_deadline"])
     if tier is not None and tier.key != enrolment.tier_key:
-        for record in _tier_recorders:
+        for record in _tier_recorders:  # the tier engine: history first, then the enrolment
             record(enrolment, tier.key, today, "Minimum criteria confirmed: onboarding ends.", user)
-        if not _tier_recorders:
-            Enrolment.objects.filter(pk=enrolment.pk).update(tier_key=tier.key, tier_since=today)
-            enrolment.tier_key, enrolment.tier_since = tier.key, today
     return enrolment
 
 
