@@ -158,11 +158,16 @@ class Track(Strict):
     source: Source
 
 
-class Tracks(Strict):
+class TrackPolicy(Strict):
+    """How a partner holds tracks; stored per version without the items (they are rows)."""
+
     selection: Literal["none", "one", "several"]
     ordered: bool = False
-    items: list[Track] = Field(default_factory=list)
     source: Source
+
+
+class Tracks(TrackPolicy):
+    items: list[Track] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def items_fit_selection(self):
@@ -328,9 +333,9 @@ class CommissionRule(Strict):
 
 
 class Commissions(Strict):
-    payment_days_after_month_end: int = Field(ge=0)
+    payment_days_after_month_end: int = Field(default=30, ge=0)
     claims_window_months: int | None = Field(default=None, ge=1)
-    negative_balance_invoice_days: int | None = Field(default=None, ge=1)
+    negative_balance_invoice_days: int = Field(default=30, ge=1)
     withholding: bool = False
     minimum_payout: Number | None = Field(default=None, ge=0)
     exclusive_financial_benefits: list[Key] = Field(default_factory=list)
@@ -340,7 +345,8 @@ class Commissions(Strict):
 
 
 class DealRegistration(Strict):
-    protection_days: int = Field(ge=1)
+    protection_days: int = Field(default=90, ge=1)
+    reminder_days: int = Field(default=14, ge=1)
     reject_if_customer_has_order: bool = False
     require_new_customer: bool = False
     vendor_leads: bool = False
