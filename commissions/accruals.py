@@ -17,8 +17,9 @@ from deals.models import Order, Refund
 from partners.models import Enrolment
 from partners.selectors.standing import standings_on
 from partners.selectors.tax import tax_document_valid_on, tax_document_validity
-from programs.models import CommissionRule, ProgramVersion, Tier
+from programs.models import CommissionRule, ProgramVersion, Tier, Track
 from programs.selectors import version_in_force
+from programs.serialization import rule_conditions, rule_tracks
 from tenants.models import Tenant
 from tenants.money import format_minor, round_minor
 from tiers.selectors import tiers_held_on
@@ -27,7 +28,15 @@ from tiers.selectors import tiers_held_on
 def _rules_of(versions: list[ProgramVersion]) -> dict[int, list[Rule]]:
     rules: dict[int, list[Rule]] = defaultdict(list)
     rows = CommissionRule.objects.filter(version__in=versions).order_by("version", "position")
+    track_names = dict(
+        ((version, key), name)
+        for version, key, name in Track.objects.filter(version__in=versions).values_list(
+            "version_id", "key", "name"
+        )
+    )
     for row in rows:
+        tracks = tuple(rule_tracks(row))
+        names = [track_names.get((row.version_id, key), key) for key in tracks]
         rules[row.version_id].append(
             Rule(
                 key=row.key,
@@ -39,9 +48,11 @@ def _rules_of(versions: list[ProgramVersion]) -> dict[int, list[Rule]]:
                 lead_source=row.lead_source,
                 initial_purchase_only=row.initial_purchase_only,
                 exclude_no_charge=row.exclude_no_charge,
-                conditions=tuple(row.conditions),
+                conditions=tuple(rule_conditions(row)),
                 min_contract_months=row.min_contract_months,
                 financial_benefit=row.financial_benefit,
+                tracks=tracks,
+                tracks_text=" or ".join(names),
             )
         )
     return rules
@@ -136,7 +147,16 @@ def _facts(
         good_standing=good_standing,
         tax_documents=tax,
         financial_benefit=enrolment.financial_benefit,
+        tracks=tuple(enrolment.tracks),
+        territories=tuple(t.upper() for t in enrolment.territories),
+        customer_country=_customer_country(order),
     )
+
+
+def _customer_country(order: Order) -> str:
+    """The customer's country; where its record has none, the registered prospect's."""
+    registration = order.registration
+    return (order.customer.country or (registration.country if registration else "")).upper()
 
 
 def accrual_key(line: CommissionLine) -> str:
@@ -153,7 +173,7 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
     orders = list(
         Order.objects.select_for_update(of=("self",))
         .filter(tenant=tenant, pk__in=order_ids, completed_on__isnull=False, firm__isnull=False)
-        .select_related("registration")
+        .select_related("registration", "customer")
         .prefetch_related("lines")
         .order_by("pk")
     )

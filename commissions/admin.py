@@ -15,10 +15,12 @@ from unfold.decorators import action
 
 from commissions import downloads
 from commissions.claims import claim_decide, correction_book
+from commissions.final_payments import final_payment_release, held_final_payments, release_text
 from commissions.models import (
     Claim,
     CommissionLine,
     EntryKind,
+    FinalPaymentRelease,
     LedgerEntry,
     PartnerInvoice,
     PayoutBatch,
@@ -149,6 +151,7 @@ class PayoutLineInline(HistoryInline):
         "payable",
         "status",
         "hold_reason",
+        "final_payment",
         "statement",
     )
 
@@ -173,6 +176,13 @@ class PayoutLineInline(HistoryInline):
     def payable(self, obj):
         return self._money(obj, obj.payable_minor)
 
+    @admin.display(description="Final payment")
+    def final_payment(self, obj):
+        if obj.final_payment_of_id is None:
+            return ""
+        release = FinalPaymentRelease.objects.filter(enrolment_id=obj.final_payment_of_id).first()
+        return release_text(release) if release else "Held: waiting for finance to release it"
+
     @admin.display(description="Statement")
     def statement(self, obj):
         url = reverse("admin:commissions_payoutbatch_statement", args=[obj.batch_id])
@@ -187,6 +197,23 @@ class RunForm(forms.Form):
 class PaymentForm(forms.Form):
     reference = forms.CharField(help_text="Bank run or check numbers.")
     paid_on = forms.DateField(initial=timezone.localdate)
+
+
+class ReleaseForm(forms.Form):
+    line = forms.ModelChoiceField(
+        queryset=PayoutLine.objects.none(), label="Partner", empty_label=None
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why it may now be paid (e.g. the final amount was checked).",
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = lines
+        self.fields["line"].label_from_instance = lambda line: (
+            f"{line.firm} — {format_minor(line.net_minor, line.batch.currency)} held"
+        )
 
 
 @admin.register(PayoutBatch)
@@ -211,7 +238,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
     exclude = ()
     inlines = [PayoutLineInline]
     actions_list = ["run"]
-    actions_detail = ["approve", "mark_exported", "record_payment"]
+    actions_detail = ["approve", "mark_exported", "record_payment", "release_final_payment"]
 
     @admin.display(description="Partners")
     def partners(self, obj):
@@ -356,6 +383,45 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                 return self._back(batch)
         return form_page(self, request, f"Record the payment of {batch}", form, "Record payment")
 
+    def has_release_final_payment_permission(self, request, object_id=None) -> bool:
+        # finance only, and only on a batch that holds a final payment not yet released
+        if not self.may_edit(request):
+            return False
+        if object_id is None:
+            return True
+        batch = self.get_queryset(request).filter(pk=object_id).first()
+        # another tenant's batch is simply not there: the view answers 404
+        return batch is None or held_final_payments(batch).exists()
+
+    @action(
+        description="Release final payment",
+        url_path="release-final-payment",
+        permissions=["release_final_payment"],
+        icon="lock_open",
+    )
+    def release_final_payment(self, request, object_id):
+        batch = get_object_or_404(self.get_queryset(request), pk=object_id)
+        form = ReleaseForm(request.POST or None, lines=held_final_payments(batch))
+        if request.method == "POST" and form.is_valid():
+            line = form.cleaned_data["line"]
+            try:
+                final_payment_release(
+                    tenant=request.tenant,
+                    enrolment=line.final_payment_of,
+                    note=form.cleaned_data["note"],
+                    user=request.user,
+                    batch=batch,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"Final payment of {line.firm} released: the next batch pays it.",
+                )
+                return self._back(batch)
+        return form_page(self, request, f"Release a final payment held in {batch}", form, "Release")
+
 
 class DecisionForm(forms.Form):
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -423,3 +489,18 @@ class PartnerInvoiceAdmin(ReadOnlyAdmin):
 @admin.register(PeriodClose)
 class PeriodCloseAdmin(ReadOnlyAdmin):
     list_display = ("program", "period", "closed_at", "closed_by")
+
+
+@admin.register(FinalPaymentRelease)
+class FinalPaymentReleaseAdmin(ReadOnlyAdmin):
+    """Finance's releases of ended partners' final payments: the record, never edited."""
+
+    list_display = ("firm", "program", "held", "released_at", "released_by", "note")
+    list_filter = ("program",)
+    search_fields = ("firm__name", "note")
+    exclude = ("held_minor",)
+    readonly_fields = ("held",)
+
+    @admin.display(description="Held when released")
+    def held(self, obj):
+        return format_minor(obj.held_minor, obj.currency)

@@ -110,6 +110,7 @@ class StatementOutput(serializers.ModelSerializer):
             "payable",
             "status",
             "hold_reason",
+            "final_payment_of",
             "batch_status",
             "statement_hash",
         )

@@ -28,6 +28,8 @@ class Rule:
     conditions: tuple
     min_contract_months: int | None
     financial_benefit: str
+    tracks: tuple = ()  # track keys whose partners the rule pays; empty = every track
+    tracks_text: str = ""  # their names, for the reason ("Alliance Partner or ...")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ class LineFacts:
     good_standing: bool
     tax_documents: bool
     financial_benefit: str
+    tracks: tuple = ()
+    territories: tuple = ()  # the partner's designated territories (ISO country codes)
+    customer_country: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,12 +87,16 @@ def _percent(rate: Decimal) -> str:
 def _refusal(rule: Rule, facts: LineFacts) -> str | None:
     """Why `rule` pays nothing on this line, or None when every condition holds."""
     conditions = set(rule.conditions)
+    if rule.tracks and not set(rule.tracks) & set(facts.tracks):
+        return f"{rule.name} is paid only to partners enrolled as {rule.tracks_text}."
     if "completed_order" in conditions and facts.completed_on is None:
         return "Not a completed order: the signed order form and initial payment are not both in."
     if "within_term" in conditions and not facts.in_term:
         return f"Order completed outside the partner's term ({facts.term_text})."
     if "good_standing" in conditions and not facts.good_standing:
         return "Partner not in good standing on the completion day."
+    if "customer_in_territory" in conditions and facts.customer_country not in facts.territories:
+        return _territory_refusal(facts)
     if rule.lead_source != "any" and facts.lead_source != rule.lead_source:
         source = {"partner": "a partner lead", "vendor": "a vendor lead"}[rule.lead_source]
         return f"Not {source}: {rule.name} is paid on {source} only."
@@ -132,6 +141,18 @@ def _refusal(rule: Rule, facts: LineFacts) -> str | None:
     if rule.rates.get(facts.tier_key) is None:
         return f"{facts.tier_name} earns no commission on {rule.name}."
     return None
+
+
+def _territory_refusal(facts: LineFacts) -> str:
+    territories = ", ".join(sorted(facts.territories)) or "none recorded"
+    if not facts.customer_country:
+        return (
+            "Customer's country is not recorded: the order is not shown to be inside the "
+            f"designated territory ({territories})."
+        )
+    return (
+        f"Customer in {facts.customer_country} is outside the designated territory ({territories})."
+    )
 
 
 def _first_year_months(facts: LineFacts) -> int:

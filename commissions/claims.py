@@ -29,7 +29,7 @@ def _minor_or_none(amount: Decimal | str, currency: str) -> int | None:
 
 def claim_deadline(program: Program, event_on: datetime.date) -> datetime.date | None:
     """The last day a claim about an event of `event_on` is accepted (None = no window)."""
-    months = ledger.policy_in_force(program, event_on).get("claims_window_months")
+    months = ledger.policy_in_force(program, event_on).claims_window_months
     return add_months(event_on, months) if months else None
 
 

@@ -8,6 +8,8 @@ from django.db.models import Sum
 from commissions.models import EntryKind, LedgerEntry, PeriodClose
 from partners.models import PartnerFirm
 from programs.models import Program, ProgramVersion
+from programs.policies import FORMAT_DEFAULT, policies_of
+from programs.schema import Commissions
 from programs.selectors import version_in_force
 from tenants.models import Tenant
 
@@ -38,19 +40,21 @@ def booking_day(occurred_on: datetime.date, closed: set[datetime.date]) -> datet
     return period
 
 
-def policy_of(version: ProgramVersion | None) -> dict:
-    """A version's commission policy (payment days, claims window, ...); {} when none."""
-    return (version.commission_policy if version else None) or {}
+def policy_of(version: ProgramVersion | None) -> Commissions:
+    """A version's commission policy (payment days, claims window, ...); the format's
+    defaults when there is no version or no commissions section."""
+    if version is None:
+        return Commissions(source=FORMAT_DEFAULT)
+    return policies_of(version).commissions
 
 
-def policy_in_force(program: Program, day: datetime.date) -> dict:
+def policy_in_force(program: Program, day: datetime.date) -> Commissions:
     return policy_of(version_in_force(program, day))
 
 
-def due_day(policy: dict, occurred_on: datetime.date) -> datetime.date:
+def due_day(policy: Commissions, occurred_on: datetime.date) -> datetime.date:
     """Payable within the program's days after the end of the event's month (CIMcloud: 30)."""
-    days = policy.get("payment_days_after_month_end", 30)
-    return month_end(occurred_on) + datetime.timedelta(days=days)
+    return month_end(occurred_on) + datetime.timedelta(days=policy.payment_days_after_month_end)
 
 
 def entry(

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from deals.models import Order, OrderLine, Refund
-from partners.models import PartnerFirm
+from partners.models import Enrolment, PartnerFirm
 from programs.models import Program, ProgramVersion
 from tenants.managers import TenantScopedManager, TenantScopedQuerySet
 from tenants.models import TenantOwned
@@ -282,6 +282,14 @@ class PayoutLine(TenantOwned):
     payable_minor = models.BigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices)
     hold_reason = models.CharField(max_length=300, blank=True)
+    final_payment_of = models.ForeignKey(
+        Enrolment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Held as the final payment of this ended enrolment, until finance releases it.",
+    )
     statement_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -327,3 +335,55 @@ class PartnerInvoice(TenantOwned):
 
     def __str__(self) -> str:
         return self.number
+
+
+class FinalPaymentReleaseQuerySet(TenantScopedQuerySet):
+    def update(self, **kwargs):
+        raise ValueError("Final payment releases are never changed: they are the record.")
+
+    def delete(self):
+        raise ValueError("Final payment releases are never deleted: they are the record.")
+
+
+class FinalPaymentRelease(TenantOwned):
+    """Finance released an ended partner's held final payment: who, when, why (append-only).
+
+    From then on the payout batches pay what was held (once: the entries settle once).
+    """
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="final_payment_release"
+    )
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    firm = models.ForeignKey(PartnerFirm, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(
+        PayoutBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The batch page the release was made from.",
+    )
+    held_minor = models.BigIntegerField(help_text="What was held when it was released.")
+    currency = models.CharField(max_length=3)
+    note = models.TextField()
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField()
+
+    objects = TenantScopedManager.from_queryset(FinalPaymentReleaseQuerySet)()
+
+    class Meta:
+        ordering = ["-released_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Final payment of {self.firm} released {self.released_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Final payment releases are never changed: they are the record.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Final payment releases are never deleted: they are the record.")

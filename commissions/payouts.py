@@ -17,6 +17,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from commissions import ledger
+from commissions.final_payments import final_payment_hold_reason, final_payment_holds
 from commissions.models import (
     SETTLED_BY_BATCH,
     BatchItem,
@@ -32,11 +33,10 @@ from partners.models import Enrolment, PayoutProfile
 from partners.selectors.standing import standing_holds_payment
 from partners.selectors.tax import tax_document_valid_on, tax_document_validity
 from programs.models import Program
+from programs.schema import Commissions
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tenants.money import format_minor, round_minor, to_minor
-
-DEFAULT_INVOICE_DAYS = 30
 
 
 class BatchFailure(Exception):
@@ -102,15 +102,15 @@ def _withheld(net: int, rate: Decimal) -> int:
     return round_minor(Decimal(net) * rate)
 
 
-def _lines(batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: dict) -> list[PayoutLine]:
+def _lines(batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: Commissions) -> list[PayoutLine]:
     firm_ids = sorted(sums)
     holds = _holds(batch.tenant, batch.program, firm_ids, batch.cutoff)
+    final = final_payment_holds(program=batch.program, firm_ids=firm_ids, cutoff=batch.cutoff)
     profiles = PayoutProfile.objects.filter(firm_id__in=firm_ids)
     rates = dict(profiles.values_list("firm_id", "withholding_rate"))
-    minimum = policy.get("minimum_payout")
-    # str(): a definition file's YAML may hold the minimum as a float (500.0)
-    minimum_minor = to_minor(str(minimum), batch.currency) if minimum is not None else 0
-    withholding = bool(policy.get("withholding", True))
+    minimum = policy.minimum_payout
+    minimum_minor = to_minor(minimum, batch.currency) if minimum is not None else 0
+    withholding = policy.withholding
     lines = []
     for firm_id in firm_ids:
         kinds = sums[firm_id]
@@ -128,6 +128,9 @@ def _lines(batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: dict) ->
             line.status = PayoutLine.Status.INVOICED
         elif net == 0:
             line.status = PayoutLine.Status.NOTHING
+        elif firm_id in final:
+            line.status, line.final_payment_of = PayoutLine.Status.HELD, final[firm_id]
+            line.hold_reason = final_payment_hold_reason(final[firm_id])
         elif firm_id in holds:
             line.status, line.hold_reason = PayoutLine.Status.HELD, holds[firm_id]
         elif net < minimum_minor:
@@ -274,9 +277,9 @@ def batch_approve(
 
 
 def _invoice(
-    batch: PayoutBatch, line: PayoutLine, today: datetime.date, policy: dict
+    batch: PayoutBatch, line: PayoutLine, today: datetime.date, policy: Commissions
 ) -> PartnerInvoice:
-    days = policy.get("negative_balance_invoice_days") or DEFAULT_INVOICE_DAYS
+    days = policy.negative_balance_invoice_days
     return PartnerInvoice.objects.create(
         tenant=batch.tenant,
         batch=batch,

@@ -4,7 +4,9 @@ import re
 
 from django import forms
 
+from partners.selectors.vocabularies import Vocabulary, choices_of
 from programs.models import ProgramVersion, Track
+from programs.policies import policies_of
 
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
@@ -38,6 +40,10 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, version: ProgramVersion, **kwargs):
         super().__init__(*args, **kwargs)
         policy = version.track_policy
+        if not policies_of(version).registration.agreement_required:
+            # the program asks for no signed agreement to join (its terms still apply)
+            self.fields["accept_agreement"].required = False
+            self.fields["accept_agreement"].label = "I have read the program terms shown above"
         tracks = Track.objects.filter(version=version).order_by("position")
         self.fields["tracks"].choices = [
             (t.key, t.name + (" — we will contact you" if t.enrolment == "contact_request" else ""))
@@ -83,3 +89,15 @@ class ApplicationForm(forms.Form):
     def clean_tracks(self) -> list[str]:
         value = self.cleaned_data.get("tracks")
         return [value] if isinstance(value, str) else list(value or [])
+
+
+class KindChoiceField(forms.ChoiceField):
+    """A select of one vocabulary: the kinds of the firm's programs, shown by their labels."""
+
+    def __init__(self, noun: str, **kwargs):
+        article = "an" if noun[0] in "aeiou" else "a"
+        message = f"'%(value)s' is not {article} {noun} of your programs."
+        super().__init__(choices=(), error_messages={"invalid_choice": message}, **kwargs)
+
+    def offer(self, kinds: Vocabulary, *, blank: str | None = None) -> None:
+        self.choices = ([("", blank)] if blank is not None else []) + choices_of(kinds)

@@ -47,7 +47,7 @@ def non_renewal_effective_on(
     day after the term ends; IPsoft: 30 days before January 1). A late notice ends the
     enrolment at the end of the following term instead.
     """
-    days = policy.get("non_renewal_notice_days", 0)
+    days = policy["non_renewal_notice_days"]
     latest = term_end + ONE_DAY - datetime.timedelta(days=days)
     if given_on <= latest:
         return term_end

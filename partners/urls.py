@@ -8,12 +8,17 @@ from partners.urls_people import api_urlpatterns as people_api
 from partners.urls_people import portal_urlpatterns as people_portal
 from partners.urls_tax import api_urlpatterns as tax_api
 from partners.urls_tax import portal_urlpatterns as tax_portal
-from partners.views import applications, home
+from partners.views import applications, home, notices
 
 portal_urlpatterns = [
     path("", home.portal_home, name="portal_home"),
     path("apply/", applications.apply, name="portal_apply"),
     path("apply/<slug:program_slug>/", applications.apply, name="portal_apply_program"),
+    path(
+        "notices/<int:notice_id>/read/",
+        notices.change_notice_read,
+        name="portal_change_notice_read",
+    ),
     *people_portal,
     *tax_portal,
 ]

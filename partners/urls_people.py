@@ -8,6 +8,7 @@ from django.urls import path
 
 from partners.api import activities as activity_api
 from partners.api import people as people_api
+from partners.api import vocabularies as vocabulary_api
 from partners.views import activities, people
 
 portal_urlpatterns = [
@@ -54,6 +55,7 @@ portal_urlpatterns = [
 
 
 api_urlpatterns = [
+    path("vocabularies/", vocabulary_api.VocabulariesApi.as_view(), name="api_vocabularies"),
     path("resources/", people_api.ResourceListApi.as_view(), name="api_resource_list"),
     path("resources/create/", people_api.ResourceCreateApi.as_view(), name="api_resource_create"),
     path("resources/<int:pk>/", people_api.ResourceDetailApi.as_view(), name="api_resource_detail"),

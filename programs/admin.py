@@ -18,6 +18,7 @@ from programs.models import (
     Benefit,
     CommissionRule,
     Program,
+    ProgramChangeNotice,
     ProgramVersion,
     Requirement,
     Tier,
@@ -37,6 +38,7 @@ POLICY_BLOCKS = {
     "onboarding": schema.Onboarding,
     "evaluation": schema.EvaluationPolicy,
     "deal_registration": schema.DealRegistration,
+    "vocabularies": schema.Vocabularies,
 }
 
 
@@ -50,6 +52,7 @@ POLICY_FIELDS = (
     "deal_registration",
     "commission_policy",
     "obligations",
+    "vocabularies",
 )
 
 
@@ -344,3 +347,41 @@ class ProgramVersionAdmin(TenantScopedAdmin):
                 "yaml": version_as_yaml(version) if against is None else "",
             },
         )
+
+
+@admin.register(ProgramChangeNotice)
+class ProgramChangeNoticeAdmin(TenantScopedAdmin):
+    """The written notices publishing gave partners: read-only, they are history."""
+
+    list_display = ("program", "version", "effective_from", "given_at", "mailed_at")
+    list_filter = ("program",)
+    fields = (
+        "program",
+        "version",
+        "previous_version",
+        "effective_from",
+        "notice_days",
+        "what_changed",
+        "given_at",
+        "given_by",
+        "mailed_at",
+        "read_by",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="What changed")
+    def what_changed(self, notice: ProgramChangeNotice) -> str:
+        return "\n".join(notice.changes)
+
+    @admin.display(description="Read by")
+    def read_by(self, notice: ProgramChangeNotice) -> str:
+        return ", ".join(r.user.email for r in notice.reads.select_related("user")) or "—"
+
+    def has_add_permission(self, request, *args):
+        return False  # publishing a commission change gives the notice
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -14,6 +14,7 @@ class Unit(StrEnum):
     RATIO = "ratio"
     DAYS = "days"
     BOOLEAN = "boolean"
+    MONEY = "money"  # major units of the program's currency (threshold 50000 = 50,000.00 USD)
 
 
 NUMERIC_COMPARATORS = (">=", ">", "<=", "<", "==")
@@ -28,6 +29,9 @@ class MetricSpec:
     params: dict[str, type | tuple] = field(default_factory=dict)
     required_params: tuple[str, ...] = ()
     territorial: bool = False  # can be measured per territory (a `country` parameter)
+    # parameters that name vocabulary items: parameter -> vocabulary (programs.schema
+    # VOCABULARIES); the loader refuses an item the program does not declare
+    vocabularies: dict[str, str] = field(default_factory=dict)
 
     @property
     def comparators(self) -> tuple[str, ...]:
@@ -49,6 +53,7 @@ METRICS: dict[str, MetricSpec] = {
         "(directory listing, vendor branding on the partner's website, business plan, ...).",
         params={"kind": str},
         required_params=("kind",),
+        vocabularies={"kind": "attestation_kinds"},
     ),
     "activity_count": MetricSpec(
         "Activities completed",
@@ -56,6 +61,7 @@ METRICS: dict[str, MetricSpec] = {
         "Verified activities whose kind is any of `kinds` dated in the window.",
         params={"kinds": list},
         required_params=("kinds",),
+        vocabularies={"kinds": "activity_kinds"},
     ),
     "certified_resources": MetricSpec(
         "Certified people",
@@ -64,6 +70,7 @@ METRICS: dict[str, MetricSpec] = {
         "(optionally for one of `products`).",
         params={"certification": str, "products": list},
         required_params=("certification",),
+        vocabularies={"certification": "certification_kinds"},
     ),
     "designated_contacts": MetricSpec(
         "Designated contacts",
@@ -71,6 +78,7 @@ METRICS: dict[str, MetricSpec] = {
         "Partner contacts designated in `role` (e.g. the partner's own partner manager).",
         params={"role": str},
         required_params=("role",),
+        vocabularies={"role": "designations"},
     ),
     "qualified_opportunities": MetricSpec(
         "Qualified opportunities",
@@ -135,6 +143,13 @@ METRICS: dict[str, MetricSpec] = {
         "Negative customer feedback",
         Unit.COUNT,
         "Verified negative customer feedback or reviews about the partner in the window.",
+    ),
+    "net_revenue": MetricSpec(
+        "Net revenue",
+        Unit.MONEY,
+        "Net revenue of the orders the partner referred that completed in the window: their "
+        "line amounts (no-charge lines count nothing) less their refunds recorded by the "
+        "window's end, in the program's currency (orders in another currency do not count).",
     ),
 }
 

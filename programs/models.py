@@ -91,6 +91,9 @@ class ProgramVersion(TenantOwned):
         null=True, blank=True, help_text="Payment, claims and exclusivity; rules are rows."
     )
     obligations = models.JSONField(default=list, blank=True)
+    vocabularies = models.JSONField(
+        default=dict, blank=True, help_text="The kinds partners record and requirements count."
+    )
     source_file = models.CharField(max_length=300, blank=True)
     digest = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -305,3 +308,51 @@ class CommissionRule(VersionPart):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProgramChangeNotice(TenantOwned):
+    """The written notice partners get when a published version changes the commission rules.
+
+    One per version that changes them; `changes` are sentences a partner reads ("Tier 2
+    Registered Partner: from 30 % to 35 %"), written when the version is published.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="change_notices")
+    version = models.OneToOneField(
+        ProgramVersion, on_delete=models.PROTECT, related_name="change_notice"
+    )
+    previous_version = models.ForeignKey(ProgramVersion, on_delete=models.PROTECT, related_name="+")
+    effective_from = models.DateField(help_text="The day the changed rules take effect.")
+    notice_days = models.PositiveIntegerField(
+        help_text="The notice period the program required when the change was published."
+    )
+    changes = models.JSONField(default=list, help_text="What changed, in words.")
+    given_at = models.DateTimeField()
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the e-mails to the program's partners went out."
+    )
+
+    class Meta:
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.program}: commission changes effective {self.effective_from:%Y-%m-%d}"
+
+
+class ProgramChangeNoticeRead(TenantOwned):
+    """A partner contact marked a change notice as read (it leaves their portal home)."""
+
+    notice = models.ForeignKey(ProgramChangeNotice, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "user"], name="change_notice_read_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.notice} on {self.read_at:%Y-%m-%d}"

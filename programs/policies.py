@@ -18,6 +18,7 @@ from programs.schema import (
     Registration,
     TermPolicy,
     TrackPolicy,
+    Vocabularies,
 )
 
 #: the source a section's defaults carry when the file has no such section
@@ -26,7 +27,13 @@ FORMAT_DEFAULT = "the format's default (the definition has no such section)"
 #: fields the format no longer has; versions stored before they went may still hold them
 RETIRED_FIELDS: dict[str, frozenset[str]] = {
     "deal_registration": frozenset({"confidential"}),
+    "tracks": frozenset({"ordered"}),
+    "term": frozenset({"termination_notice"}),
 }
+
+#: commission-rule conditions the format no longer has (the rate of the tier held on the
+#: completion day always applies, so "tier_eligible_at_completion" said nothing)
+RETIRED_CONDITIONS = frozenset({"tier_eligible_at_completion"})
 
 
 @dataclass(frozen=True)
@@ -41,11 +48,19 @@ class Policies:
     commissions: Commissions
     has_commissions: bool
     obligations: tuple[Obligation, ...]
+    vocabularies: Vocabularies
 
 
-def _section(model, data: dict[str, Any] | None, name: str):
+def without_retired(name: str, data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored section without the fields the format retired (see RETIRED_FIELDS)."""
+    if data is None:
+        return None
     retired = RETIRED_FIELDS.get(name, frozenset())
-    return model.model_validate({k: v for k, v in data.items() if k not in retired})
+    return {k: v for k, v in data.items() if k not in retired}
+
+
+def _section(model, data: dict[str, Any], name: str):
+    return model.model_validate(without_retired(name, data))
 
 
 def policies_of(version) -> Policies:
@@ -68,6 +83,7 @@ def policies_of(version) -> Policies:
         commissions=_section(Commissions, commissions, "commissions"),
         has_commissions=version.commission_policy is not None,
         obligations=tuple(Obligation.model_validate(o) for o in version.obligations or []),
+        vocabularies=Vocabularies.model_validate(version.vocabularies or {}),
     )
     version._policies = policies
     return policies

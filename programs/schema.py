@@ -21,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from programs.metrics import METRICS, WINDOW_KINDS
+from programs.metrics import METRICS, WINDOW_KINDS, Unit
+from tenants.money import is_exact
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,59}$"
 MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -162,7 +163,6 @@ class TrackPolicy(Strict):
     """How a partner holds tracks; stored per version without the items (they are rows)."""
 
     selection: Literal["none", "one", "several"]
-    ordered: bool = False
     source: Source
 
 
@@ -194,7 +194,6 @@ class TermPolicy(Strict):
     length_months: int = Field(ge=1, le=120)
     auto_renew: bool
     non_renewal_notice_days: int = Field(ge=0)
-    termination_notice: Literal["written_notice", "none"] = "written_notice"
     cure_days_for_breach: int | None = Field(default=None, ge=0)
     termination_effects: list[str] = Field(default_factory=list)
     default: bool = False
@@ -254,6 +253,16 @@ class StandingPolicy(Strict):
     source: Source
 
 
+#: the facts an `on_event` program may re-evaluate on (tiers/tasks.py subscribes to each)
+EVALUATION_EVENTS = (
+    "order_completed",
+    "refund_recorded",
+    "activity_verified",
+    "certification_verified",
+    "sales_call_recorded",
+)
+
+
 class EvaluationPolicy(Strict):
     cadences: list[Literal["calendar_quarter", "annual", "term_start", "on_event"]] = Field(
         min_length=1
@@ -264,7 +273,7 @@ class EvaluationPolicy(Strict):
         default_factory=dict
     )
     manager_confirmation: bool = False
-    events: list[str] = Field(default_factory=list)
+    events: list[Literal[EVALUATION_EVENTS]] = Field(default_factory=list)  # type: ignore[valid-type]
     standing: StandingPolicy | None = None
     default: bool = False
     source: Source
@@ -302,13 +311,16 @@ class CommissionRule(Strict):
             "reseller_of_record",
             "tax_documents",
             "good_standing",
-            "tier_eligible_at_completion",
             "within_term",
             "market_price_or_approved_discount",
             "registration_approved_before_order",
             "elected_benefit",
+            "customer_in_territory",
         ]
     ] = Field(default_factory=list)
+    # the tracks whose partners the rule pays (IPsoft: the classifications enrolled in the
+    # referral fee program); empty = every track
+    tracks: list[Key] = Field(default_factory=list)
     min_contract_months: int | None = Field(default=None, ge=1)
     financial_benefit: Key | None = None
     default: bool = False
@@ -339,9 +351,61 @@ class Commissions(Strict):
     withholding: bool = False
     minimum_payout: Number | None = Field(default=None, ge=0)
     exclusive_financial_benefits: list[Key] = Field(default_factory=list)
+    # written notice owed to partners before a change of the rules takes effect (CIMcloud
+    # 003 §7: 30 days); 0 = none needed. The version in force when the change is published
+    # decides.
+    change_notice_days: int = Field(default=0, ge=0, le=365)
+    # an ended partner's final payment waits in the payout batches until finance releases
+    # it (CIMcloud 003 §8.1: "withhold Partner's final Payment for a reasonable time")
+    final_payment_hold: bool = False
     rules: list[CommissionRule] = Field(default_factory=list)
     default: bool = False
     source: Source
+
+
+AUTO_REJECTIONS = ("new_customer_required", "customer_has_order", "already_protected")
+
+
+class RejectionReason(Strict):
+    """One of the vendor's reasons for rejecting a registration; partners read the label."""
+
+    key: Key
+    label: str = Field(min_length=3, max_length=200)
+    note_required: bool = False
+    # the conflict rules that reject with this reason on their own (see AUTO_REJECTIONS)
+    automatic: list[Literal[AUTO_REJECTIONS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    source: Source
+
+
+#: the source the default reasons carry
+DEFAULT_REASONS_SOURCE = "the format's default list (the definition names no reasons)"
+
+#: the reasons a program has when its file lists none (docs/program-definitions.md)
+DEFAULT_REJECTION_REASONS = (
+    RejectionReason(
+        key="existing-customer",
+        label="Existing customer",
+        automatic=["new_customer_required", "customer_has_order"],
+        source=DEFAULT_REASONS_SOURCE,
+    ),
+    RejectionReason(
+        key="already-registered",
+        label="Already registered by another partner",
+        automatic=["already_protected"],
+        source=DEFAULT_REASONS_SOURCE,
+    ),
+    RejectionReason(
+        key="not-qualified",
+        label="Not a qualified opportunity",
+        source=DEFAULT_REASONS_SOURCE,
+    ),
+    RejectionReason(
+        key="outside-territory",
+        label="Outside the program's territory",
+        source=DEFAULT_REASONS_SOURCE,
+    ),
+    RejectionReason(key="other", label="Other", note_required=True, source=DEFAULT_REASONS_SOURCE),
+)
 
 
 class DealRegistration(Strict):
@@ -350,9 +414,27 @@ class DealRegistration(Strict):
     reject_if_customer_has_order: bool = False
     require_new_customer: bool = False
     vendor_leads: bool = False
-    confidential: bool = True
+    rejection_reasons: list[RejectionReason] = Field(
+        default_factory=lambda: list(DEFAULT_REJECTION_REASONS), min_length=1
+    )
     default: bool = False
     source: Source
+
+    @field_validator("rejection_reasons")
+    @classmethod
+    def reasons_are_distinct(cls, reasons: list[RejectionReason]) -> list[RejectionReason]:
+        dupes = _duplicates([r.key for r in reasons])
+        if dupes:
+            raise ValueError(f"key {dupes[0]!r} is used twice")
+        for rule in AUTO_REJECTIONS:
+            using = [r.key for r in reasons if rule in r.automatic]
+            if len(using) > 1:
+                raise ValueError(f"{rule!r} is claimed by {', '.join(using)}; one reason each")
+        return reasons
+
+    def rejection_reason(self, key: str) -> RejectionReason | None:
+        """The reason with `key`, or None when the program does not list it."""
+        return next((r for r in self.rejection_reasons if r.key == key), None)
 
 
 class Registration(Strict):
@@ -368,6 +450,42 @@ class Obligation(Strict):
     text: str = Field(min_length=10)
     step: Literal["approval", "attestation", "override", "termination_for_cause", "review"]
     source: Source
+
+
+class VocabularyItem(Strict):
+    """One kind a program counts (an activity, an attestation, a designation)."""
+
+    key: Key
+    label: str = Field(min_length=1, max_length=200)
+    default: bool = False
+    source: Source
+
+
+class CertificationKind(VocabularyItem):
+    # required, so every file says it: null = never expires (IPsoft recertifies yearly: 12)
+    validity_months: int | None = Field(ge=1, le=240)
+
+
+class Vocabularies(Strict):
+    """The kinds a program's partners record and its requirements count."""
+
+    activity_kinds: list[VocabularyItem] = Field(default_factory=list)
+    certification_kinds: list[CertificationKind] = Field(default_factory=list)
+    attestation_kinds: list[VocabularyItem] = Field(default_factory=list)
+    designations: list[VocabularyItem] = Field(default_factory=list)
+
+    def items(self, vocabulary: str) -> list[VocabularyItem]:
+        """The items of one vocabulary (one of VOCABULARIES), in file order."""
+        return getattr(self, vocabulary)
+
+
+#: vocabulary -> what one item is called in messages ("unknown activity kind 'x'")
+VOCABULARIES = {
+    "activity_kinds": "activity kind",
+    "certification_kinds": "certification kind",
+    "attestation_kinds": "attestation kind",
+    "designations": "designation",
+}
 
 
 class ProgramInfo(Strict):
@@ -391,6 +509,7 @@ class ProgramDefinition(Strict):
     version: VersionInfo
     registration: Registration
     tracks: Tracks
+    vocabularies: Vocabularies = Field(default_factory=Vocabularies)
     tiers: list[Tier] = Field(min_length=1)
     benefits: list[Benefit] = Field(default_factory=list)
     term: TermPolicy
@@ -418,11 +537,36 @@ def _duplicates(keys: list[str]) -> list[str]:
     return dupes
 
 
+def _vocabulary_errors(d: ProgramDefinition) -> list[str]:
+    """Twice-declared kinds, and requirement parameters naming a kind the file does not declare."""
+    errors: list[str] = []
+    declared: dict[str, set[str]] = {}
+    for vocabulary in VOCABULARIES:
+        keys = [item.key for item in d.vocabularies.items(vocabulary)]
+        declared[vocabulary] = set(keys)
+        for dupe in _duplicates(keys):
+            errors.append(f"vocabularies.{vocabulary}: key {dupe!r} is used twice")
+    for i, tier in enumerate(d.tiers):
+        for j, req in enumerate(tier.requirements):
+            for param, vocabulary in METRICS[req.metric].vocabularies.items():
+                if param not in req.params:
+                    continue
+                value = req.params[param]
+                named = enumerate(value) if isinstance(value, list) else [(None, value)]
+                for k, key in named:
+                    if key not in declared[vocabulary]:
+                        at = f"tiers[{i}].requirements[{j}].params.{param}"
+                        at += "" if k is None else f"[{k}]"
+                        errors.append(f"{at}: unknown {VOCABULARIES[vocabulary]} {key!r}")
+    return errors
+
+
 def _cross_check(d: ProgramDefinition) -> list[str]:
     """Return every broken reference or shape rule across sections, each with its path."""
-    errors: list[str] = []
+    errors: list[str] = _vocabulary_errors(d)
     tier_keys = [t.key for t in d.tiers]
     track_keys = [t.key for t in d.tracks.items]
+    currency = d.program.currency
     for dupe in _duplicates(tier_keys):
         errors.append(f"tiers: key {dupe!r} is used twice")
     for dupe in _duplicates(track_keys):
@@ -438,6 +582,13 @@ def _cross_check(d: ProgramDefinition) -> list[str]:
             for track in req.tracks:
                 if track not in track_keys:
                     errors.append(f"tiers[{i}].requirements[{j}].tracks: unknown track {track!r}")
+            money = METRICS[req.metric].unit is Unit.MONEY
+            if money and req.threshold is not None and not is_exact(req.threshold, currency):
+                errors.append(
+                    f"tiers[{i}].requirements[{j}].threshold: {req.threshold} is more precise "
+                    f"than {currency} allows (a money threshold is in major units: 50000 = "
+                    f"50,000 {currency})"
+                )
     entries = [i for i, t in enumerate(d.tiers) if t.entry]
     if len(entries) != 1:
         errors.append("tiers: exactly one tier must be the `entry` tier")
@@ -477,6 +628,9 @@ def _cross_check(d: ProgramDefinition) -> list[str]:
             for tier in rule.rates:
                 if tier not in tier_keys:
                     errors.append(f"commissions.rules[{i}].rates: unknown tier {tier!r}")
+            for track in rule.tracks:
+                if track not in track_keys:
+                    errors.append(f"commissions.rules[{i}].tracks: unknown track {track!r}")
             benefit = rule.financial_benefit
             if (
                 benefit

@@ -5,9 +5,11 @@ from collections.abc import Iterable
 
 import yaml
 from django.db.models import QuerySet
+from django.utils import timezone
 from pydantic import ValidationError
 
 from programs.models import Program, ProgramVersion, VersionStatus
+from programs.policies import policies_of
 from programs.serialization import canonical, version_document
 from tenants.models import Tenant
 
@@ -36,6 +38,15 @@ def versions_in_force(program_ids: Iterable[int], on: datetime.date) -> dict[int
     for version in versions:
         in_force.setdefault(version.program_id, version)
     return in_force
+
+
+def obligations_at(program: Program, *steps: str, on: datetime.date | None = None) -> list[str]:
+    """The texts of the program's obligations that belong to these steps (the version in
+    force `on`, today by default): a person deciding at that step reads them first."""
+    version = version_in_force(program, on or timezone.localdate())
+    if version is None:
+        return []
+    return [o.text for o in policies_of(version).obligations if o.step in steps]
 
 
 def published_versions(program: Program) -> QuerySet[ProgramVersion]:

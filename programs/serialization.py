@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from programs.models import Benefit, CommissionRule, ProgramVersion, Requirement, Tier, Track
+from programs.policies import RETIRED_CONDITIONS, without_retired
 from programs.schema import ProgramDefinition
 
 
@@ -39,6 +40,7 @@ def fill_version(version: ProgramVersion, definition: ProgramDefinition) -> None
         {k: v for k, v in commissions.items() if k != "rules"} if commissions else None
     )
     version.obligations = dump["obligations"]
+    version.vocabularies = dump["vocabularies"]
 
 
 def create_rows(version: ProgramVersion, definition: ProgramDefinition) -> None:
@@ -117,7 +119,7 @@ def create_rows(version: ProgramVersion, definition: ProgramDefinition) -> None:
             lead_source=r.lead_source,
             initial_purchase_only=r.initial_purchase_only,
             exclude_no_charge=r.exclude_no_charge,
-            conditions=list(r.conditions),
+            conditions=stored_conditions(list(r.conditions), list(r.tracks)),
             min_contract_months=r.min_contract_months,
             financial_benefit=r.financial_benefit or "",
             is_default=r.default,
@@ -158,7 +160,7 @@ def version_document(version: ProgramVersion) -> dict[str, Any]:
         },
         "registration": version.registration,
         "tracks": {
-            **version.track_policy,
+            **without_retired("tracks", version.track_policy),
             "items": [
                 {
                     "key": t.key,
@@ -170,6 +172,7 @@ def version_document(version: ProgramVersion) -> dict[str, Any]:
                 for t in tracks
             ],
         },
+        "vocabularies": version.vocabularies,
         "tiers": [
             {
                 "key": t.key,
@@ -196,11 +199,11 @@ def version_document(version: ProgramVersion) -> dict[str, Any]:
             }
             for b in benefits
         ],
-        "term": version.term,
+        "term": without_retired("term", version.term),
         "fees": version.fees,
         "onboarding": version.onboarding,
         "evaluation": version.evaluation,
-        "deal_registration": version.deal_registration,
+        "deal_registration": without_retired("deal_registration", version.deal_registration),
         "commissions": commissions,
         "obligations": version.obligations,
     }
@@ -232,9 +235,31 @@ def _rule(r: CommissionRule) -> dict[str, Any]:
         "lead_source": r.lead_source,
         "initial_purchase_only": r.initial_purchase_only,
         "exclude_no_charge": r.exclude_no_charge,
-        "conditions": r.conditions,
+        "conditions": [c for c in rule_conditions(r) if c not in RETIRED_CONDITIONS],
+        "tracks": rule_tracks(r),
         "min_contract_months": r.min_contract_months,
         "financial_benefit": r.financial_benefit or None,
         "default": r.is_default,
         "source": r.source,
     }
+
+
+# A commission rule's `tracks` are stored inside its `conditions` row field, as one
+# {"tracks": [...]} item after the condition keys (CommissionRule has no field of its own
+# for them yet); these three functions are the only code that knows.
+
+
+def stored_conditions(conditions: list[str], tracks: list[str]) -> list:
+    """The `conditions` row value for a rule's condition keys and track scope."""
+    return [*conditions, {"tracks": tracks}] if tracks else list(conditions)
+
+
+def rule_conditions(row: CommissionRule) -> list[str]:
+    """The rule row's condition keys (customer_in_territory, good_standing, ...)."""
+    return [c for c in row.conditions or [] if not isinstance(c, dict)]
+
+
+def rule_tracks(row: CommissionRule) -> list[str]:
+    """The track keys whose partners the rule pays; empty = every track."""
+    scopes = [c["tracks"] for c in row.conditions or [] if isinstance(c, dict) and "tracks" in c]
+    return list(scopes[-1]) if scopes else []

@@ -1,6 +1,7 @@
 """Writes on programs: load a definition, publish a draft, start a new draft."""
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,11 +12,14 @@ from django.db.models import Max
 from django.utils import timezone
 from pydantic import ValidationError
 
+from programs.changes import describe_rule_changes, rules_differ
 from programs.errors import DefinitionError
 from programs.models import (
     Benefit,
     CommissionRule,
     Program,
+    ProgramChangeNotice,
+    ProgramChangeNoticeRead,
     ProgramVersion,
     PublishedVersionError,
     Requirement,
@@ -23,8 +27,10 @@ from programs.models import (
     Track,
     VersionStatus,
 )
+from programs.policies import policies_of
 from programs.schema import ProgramDefinition, format_location
 from programs.serialization import canonical, create_rows, digest_of, fill_version, version_document
+from tenants import events
 from tenants.errors import ApplicationError
 from tenants.models import Tenant
 
@@ -113,8 +119,14 @@ def program_version_publish(
     version: ProgramVersion,
     effective_from: datetime.date | None = None,
     user: AbstractBaseUser | None = None,
+    today: datetime.date | None = None,
 ) -> ProgramVersion:
-    """Validate a draft, freeze it and make it govern from `effective_from`."""
+    """Validate a draft, freeze it and make it govern from `effective_from`.
+
+    A change of the commission rules gives the program's partners written notice (a
+    ProgramChangeNotice, mailed after commit) and must respect the notice period of the
+    version in force.
+    """
     if version.tenant_id != tenant.pk:
         raise ApplicationError("This version belongs to another vendor.")
     if version.status == VersionStatus.PUBLISHED:
@@ -135,13 +147,18 @@ def program_version_publish(
             f"v{previous.number} took effect; published history is never rewritten.",
             fields={"effective_from": ["Must be later than the version in force."]},
         )
+    new_document = definition.model_dump(mode="json")
+    old_document = canonical(version_document(previous)) if previous is not None else None
+    commission_change = old_document is not None and rules_differ(old_document, new_document)
+    if commission_change:
+        _check_notice_period(version, previous, today)
     # A conditional UPDATE claims the draft, so two managers publishing at once publish once.
     claimed = ProgramVersion.objects.filter(pk=version.pk, status=VersionStatus.DRAFT).update(
         status=VersionStatus.PUBLISHED,
         effective_from=version.effective_from,
         published_at=timezone.now(),
         published_by=user,
-        digest=digest_of(definition.model_dump(mode="json")),
+        digest=digest_of(new_document),
     )
     if claimed != 1:
         raise PublishedVersionError(version.pk)
@@ -150,7 +167,54 @@ def program_version_publish(
         name=info.name, currency=info.currency, time_zone=info.time_zone
     )
     version.refresh_from_db()
+    if commission_change:
+        notice = ProgramChangeNotice.objects.create(
+            tenant=tenant,
+            program=version.program,
+            version=version,
+            previous_version=previous,
+            effective_from=version.effective_from,
+            notice_days=policies_of(previous).commissions.change_notice_days,
+            changes=describe_rule_changes(old_document, new_document, currency=info.currency),
+            given_at=version.published_at,
+            given_by=user,
+        )
+        events.emit(events.PROGRAM_CHANGE_NOTICE_GIVEN, tenant_id=tenant.pk, notice_id=notice.pk)
     return version
+
+
+def _program_today(program: Program) -> datetime.date:
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(program.time_zone)).date()
+
+
+def _check_notice_period(
+    version: ProgramVersion, in_force: ProgramVersion, today: datetime.date | None
+) -> None:
+    """Refuse a commission change that takes effect before the notice period has run.
+
+    The version in force sets the period: it is the agreement partners are bound by.
+    """
+    days = policies_of(in_force).commissions.change_notice_days
+    if not days:
+        return
+    earliest = (today or _program_today(version.program)) + datetime.timedelta(days=days)
+    if version.effective_from < earliest:
+        raise ApplicationError(
+            f"{version.tenant.name}'s program requires {days} days' written notice of "
+            f"commission changes; the earliest effective date is {earliest:%Y-%m-%d}.",
+            fields={"effective_from": [f"On or after {earliest:%Y-%m-%d}."]},
+        )
+
+
+@transaction.atomic
+def program_change_notice_mark_read(
+    *, tenant: Tenant, notice: ProgramChangeNotice, user: AbstractBaseUser
+) -> ProgramChangeNoticeRead:
+    """Record that `user` read the notice (a second click records nothing new)."""
+    if notice.tenant_id != tenant.pk:
+        raise ApplicationError("This notice belongs to another vendor.")
+    read, _ = ProgramChangeNoticeRead.objects.get_or_create(tenant=tenant, notice=notice, user=user)
+    return read
 
 
 @transaction.atomic

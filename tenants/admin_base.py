@@ -166,8 +166,10 @@ def form_page(
     form,
     button: str,
     template: str = "admin/partners/reason.html",
+    obligations: list[str] = (),
 ) -> TemplateResponse:
-    """The console's one page for an action that takes a form (a reason, a date, ...)."""
+    """The console's one page for an action that takes a form (a reason, a date, ...);
+    `obligations` are the program's obligations for this step, shown above the form."""
     return TemplateResponse(
         request,
         template,
@@ -177,5 +179,6 @@ def form_page(
             "title": title,
             "form": form,
             "button": button,
+            "obligations": obligations,
         },
     )

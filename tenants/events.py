@@ -20,6 +20,7 @@ ACTIVITY_VERIFIED = "activity_verified"
 SALES_ACTIVITY_RECORDED = "sales_activity_recorded"
 REGISTRATION_DECIDED = "registration_decided"
 REFUND_RECORDED = "refund_recorded"
+PROGRAM_CHANGE_NOTICE_GIVEN = "program_change_notice_given"
 
 
 def subscribe(event: str, handler: Callable[..., None]) -> None:

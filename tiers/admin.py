@@ -12,7 +12,7 @@ from django.utils import timezone
 from unfold.decorators import action
 
 from programs.models import Program, ProgramVersion, Tier
-from programs.selectors import version_in_force
+from programs.selectors import obligations_at, version_in_force
 from tenants.admin_base import HistoryInline, TenantScopedAdmin, form_page
 from tenants.errors import ApplicationError
 from tiers.models import PartnerTier, RequirementResult, TierAssignment, TierEvaluation
@@ -233,7 +233,14 @@ class PartnerTierAdmin(TenantScopedAdmin):
             else:
                 messages.success(request, "Tier set; the history records why.")
                 return self._back(enrolment)
-        return form_page(self, request, f"Set the tier of {enrolment}", form, "Set tier")
+        return form_page(
+            self,
+            request,
+            f"Set the tier of {enrolment}",
+            form,
+            "Set tier",
+            obligations=obligations_at(enrolment.program, "override"),
+        )
 
     @action(description="Simulate a version", url_path="simulate", icon="science")
     def simulate(self, request):

@@ -13,6 +13,8 @@ from typing import NamedTuple
 from partners.models import Enrolment
 from programs.metrics import METRICS
 from programs.models import ProgramVersion, Requirement, Tier
+from programs.policies import policies_of
+from programs.schema import StandingPolicy
 from tiers.metrics import IMPLEMENTATIONS, Measure
 from tiers.windows import Period, window
 
@@ -111,18 +113,18 @@ def evaluate(version: ProgramVersion, enrolments: list[Enrolment], period: Perio
         _decide(enrolment, tiers, ranks, _results(enrolment, tiers, checks))
         for enrolment in enrolments
     ]
-    policy = (version.evaluation or {}).get("standing")
+    policy = policies_of(version).evaluation.standing
     if policy:
         _judge_standing(version, policy, tiers, checks, outcomes, period)
     return outcomes
 
 
-def _judge_standing(version, policy: dict, tiers, checks, outcomes, period) -> None:
+def _judge_standing(version, policy: StandingPolicy, tiers, checks, outcomes, period) -> None:
     """Standing: every requirement of the policy's tier that applies to the partner's tracks;
     with `each_territory`, territorial ones are met in each of the partner's territories."""
-    tier = next(t for t in tiers if t.key == policy["requirements_of"])
+    tier = next(t for t in tiers if t.key == policy.requirements_of)
     by_territory = {}
-    if policy.get("each_territory"):
+    if policy.each_territory:
         by_territory = _measure_by_territory(version, checks[tier.pk], outcomes, period)
     for outcome in outcomes:
         territories = sorted(set(outcome.enrolment.territories))

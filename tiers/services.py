@@ -14,6 +14,7 @@ from partners.services.standing import StandingVerdict, standings_from_evaluatio
 from partners.terms import ONE_DAY
 from programs.models import Program, ProgramVersion, Tier
 from programs.periods import last_closed_day
+from programs.policies import policies_of
 from programs.selectors import version_in_force
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
@@ -41,19 +42,15 @@ def effective_date(
     version: ProgramVersion, outcome: engine.Outcome, period: Period, today: datetime.date
 ) -> datetime.date | None:
     """When the outcome's change takes effect under the program's evaluation policy."""
-    policy = version.evaluation
-    rule = (
-        policy["upgrade_effective"]
-        if outcome.change == "upgrade"
-        else policy["downgrade_effective"]
-    )
+    policy = policies_of(version).evaluation
+    rule = policy.upgrade_effective if outcome.change == "upgrade" else policy.downgrade_effective
     if rule == "immediate":
         if period.kind == "as_of":
             return max(period.end, today)
         # a period still running takes effect now; one that has closed, the day after
         return max(period.start, today) if period.end >= today else period.end + ONE_DAY
     if rule == "notification_date":
-        month, day = (int(p) for p in policy["notification_dates"][f"Q{period.quarter}"].split("-"))
+        month, day = (int(p) for p in policy.notification_dates[f"Q{period.quarter}"].split("-"))
         year = period.end.year + (1 if month < period.end.month else 0)
         return datetime.date(year, month, day)
     return outcome.enrolment.term_end + ONE_DAY  # next_term_start
@@ -380,19 +377,20 @@ def _assign_many(program: Program, evaluations: list[TierEvaluation], today: dat
 def _evaluation(tenant, version, outcome, period, run_key, today) -> TierEvaluation:
     change = outcome.change
     effective = effective_date(version, outcome, period, today) if change != "none" else None
-    rule = version.evaluation["upgrade_effective" if change == "upgrade" else "downgrade_effective"]
+    policy = policies_of(version).evaluation
+    rule = policy.upgrade_effective if change == "upgrade" else policy.downgrade_effective
     if change == "none":
         status = EvaluationStatus.NO_CHANGE
     elif (
         rule == "immediate"
         and period.kind != "as_of"
         and period.end < today
-        and not version.evaluation.get("manager_confirmation")
+        and not policy.manager_confirmation
     ):
         # A live (immediate, unconfirmed) program's closed quarter is evidence only: its tier
         # applied during the quarter (daily runs) and the next quarter starts from its own.
         status, effective = EvaluationStatus.NO_CHANGE, None
-    elif version.evaluation.get("manager_confirmation"):
+    elif policy.manager_confirmation:
         status = EvaluationStatus.AWAITING_CONFIRMATION
     else:
         status = EvaluationStatus.SCHEDULED

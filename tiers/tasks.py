@@ -3,10 +3,11 @@
 import datetime
 import logging
 
-from deals.models import DealRegistration, Order
+from deals.models import DealRegistration, Order, Refund
 from partners.models import Enrolment
 from partners.models.enrolment import ENDED_STATUSES
 from programs.models import Program
+from programs.policies import policies_of
 from programs.selectors import version_in_force
 from tenants import events
 from tenants.models import Tenant
@@ -62,8 +63,11 @@ def evaluate_program_period(
     return len(stored)
 
 
-def reevaluate_on_event(*, tenant_id: int, firm_ids: list[int], today: datetime.date) -> None:
-    """Immediate-change programs (CIMcloud) re-evaluate the firms an event touched."""
+def reevaluate_on_event(
+    *, tenant_id: int, firm_ids: list[int], today: datetime.date, event: str
+) -> None:
+    """Programs with the `on_event` cadence re-evaluate the firms an event touched, when the
+    event is one the program's `evaluation.events` lists (CIMcloud: orders, activities, calls)."""
     tenant = Tenant.objects.get(pk=tenant_id)
     with tenant_scope(tenant):
         enrolments = list(
@@ -73,7 +77,10 @@ def reevaluate_on_event(*, tenant_id: int, firm_ids: list[int], today: datetime.
         )
         for program in {e.program for e in enrolments}:
             version = version_in_force(program, today)
-            if version is None or "on_event" not in version.evaluation["cadences"]:
+            if version is None:
+                continue
+            policy = policies_of(version).evaluation
+            if "on_event" not in policy.cadences or event not in policy.events:
                 continue
             mine = [e for e in enrolments if e.program_id == program.pk]
             stamp = datetime.datetime.now().strftime("%Y%m%d%H%M%S%f")
@@ -87,32 +94,43 @@ def reevaluate_on_event(*, tenant_id: int, firm_ids: list[int], today: datetime.
             )
 
 
+def _firms_of(tenant: Tenant, model, pk: int, field: str = "firm_id") -> list[int]:
+    with tenant_scope(tenant):
+        firm = model.objects.filter(pk=pk).values_list(field, flat=True).first()
+    return [firm] if firm else []
+
+
+def _react(tenant_id: int, firm_ids: list[int], event: str) -> None:
+    if firm_ids:
+        tenant = Tenant.objects.get(pk=tenant_id)
+        reevaluate_on_event(
+            tenant_id=tenant_id, firm_ids=firm_ids, today=tenant_today(tenant), event=event
+        )
+
+
 def _on_order_completed(*, tenant_id: int, order_id: int, **_) -> None:
     tenant = Tenant.objects.get(pk=tenant_id)
-    with tenant_scope(tenant):
-        order = Order.objects.filter(pk=order_id).values_list("firm_id", flat=True).first()
-    if order:
-        reevaluate_on_event(tenant_id=tenant_id, firm_ids=[order], today=tenant_today(tenant))
+    _react(tenant_id, _firms_of(tenant, Order, order_id), "order_completed")
+
+
+def _on_refund_recorded(*, tenant_id: int, refund_id: int, **_) -> None:
+    tenant = Tenant.objects.get(pk=tenant_id)
+    _react(tenant_id, _firms_of(tenant, Refund, refund_id, "order__firm_id"), "refund_recorded")
 
 
 def _on_sales_activity(*, tenant_id: int, registration_id: int, **_) -> None:
     tenant = Tenant.objects.get(pk=tenant_id)
-    with tenant_scope(tenant):
-        firm = (
-            DealRegistration.objects.filter(pk=registration_id)
-            .values_list("firm_id", flat=True)
-            .first()
-        )
-    if firm:
-        reevaluate_on_event(tenant_id=tenant_id, firm_ids=[firm], today=tenant_today(tenant))
+    firms = _firms_of(tenant, DealRegistration, registration_id)
+    _react(tenant_id, firms, "sales_call_recorded")
 
 
-def _on_activity_verified(*, tenant_id: int, firm_ids: list[int], **_) -> None:
-    tenant = Tenant.objects.get(pk=tenant_id)
-    reevaluate_on_event(tenant_id=tenant_id, firm_ids=firm_ids, today=tenant_today(tenant))
+def _on_activity_verified(*, tenant_id: int, firm_ids: list[int], model: str = "", **_) -> None:
+    event = "certification_verified" if model == "partners.Certification" else "activity_verified"
+    _react(tenant_id, firm_ids, event)
 
 
 def subscribe() -> None:
     events.subscribe(events.ORDER_COMPLETED, _on_order_completed)
+    events.subscribe(events.REFUND_RECORDED, _on_refund_recorded)
     events.subscribe(events.SALES_ACTIVITY_RECORDED, _on_sales_activity)
     events.subscribe(events.ACTIVITY_VERIFIED, _on_activity_verified)

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from partners.models import Enrolment
 from partners.views.access import partner_required
 from programs.models import Tier
+from tiers.display import amount_text, result_in_words, shown_missing
 from tiers.selectors import latest_evaluation
 
 
@@ -29,8 +30,17 @@ def tier_page(request):
             dict(Tier.objects.filter(version=version).values_list("key", "name")) if version else {}
         )
         results = list(evaluation.results.all()) if evaluation else []
+        currency = enrolment.program.currency
         for result in results:
             result.progress = _progress(result)
+            result.shown_value = amount_text(result.metric, result.value, currency)
+            result.shown_threshold = amount_text(result.metric, result.threshold, currency)
+            result.in_words = result_in_words(
+                result.metric, result.value, result.threshold, currency
+            )
+        metrics = {r.requirement: r.metric for r in results}
+        missing = evaluation.missing_for_next if evaluation else []
+        missing = shown_missing(missing, metrics, currency)
         cards.append(
             {
                 "enrolment": enrolment,
@@ -38,6 +48,7 @@ def tier_page(request):
                 "names": names,
                 "current_name": names.get(enrolment.tier_key, enrolment.tier_key),
                 "results": results,
+                "missing": missing,
                 "next_name": names.get(evaluation.next_tier, evaluation.next_tier)
                 if evaluation
                 else "",

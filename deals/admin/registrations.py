@@ -1,5 +1,7 @@
 """Console: the deal-registration review queue, conflicts side by side, decisions."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
@@ -8,6 +10,7 @@ from django.urls import reverse
 from unfold.decorators import action
 
 from deals.models import DealRegistration, RegistrationMatch, RegistrationTransition, SalesActivity
+from deals.selectors.registrations import rejection_reasons_for
 from deals.services.registrations import (
     registration_approve,
     registration_close,
@@ -17,6 +20,7 @@ from deals.services.registrations import (
     vendor_lead_offer,
 )
 from partners.models import PartnerFirm
+from programs.selectors import obligations_at
 from tenants.admin_base import TenantScopedAdmin, TenantTabularInline, form_page
 from tenants.errors import ApplicationError
 from tenants.money import format_minor
@@ -107,9 +111,21 @@ class DecisionForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="The partner reads this."
+    """The program's rejection reasons (its vendor's list) and an optional note."""
+
+    reason = forms.ChoiceField(label="Reason", help_text="The partner reads the reason's label.")
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional (required for some reasons, e.g. Other); the partner reads it.",
     )
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [
+            ("", "Choose a reason"),
+            *((r.key, r.label) for r in reasons),
+        ]
 
 
 class ExtensionDecisionForm(forms.Form):
@@ -161,6 +177,7 @@ class DealRegistrationAdmin(TenantScopedAdmin):
         "expected_close_on",
         "notes",
         "status",
+        "rejection_reason_label",
         "decision_reason",
         "submitted_at",
         "approved_on",
@@ -212,10 +229,12 @@ class DealRegistrationAdmin(TenantScopedAdmin):
             reverse("admin:deals_dealregistration_change", args=[registration.pk])
         )
 
-    def _form_page(self, request, title, form, button):
-        return form_page(self, request, title, form, button)
+    def _form_page(self, request, title, form, button, obligations=()):
+        return form_page(self, request, title, form, button, obligations=obligations)
 
-    def _decide(self, request, object_id, form_class, title, button, decide, done):
+    def _decide(
+        self, request, object_id, form_class, title, button, decide, done, steps=("review",)
+    ):
         registration = self._registration(request, object_id)
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -226,7 +245,13 @@ class DealRegistrationAdmin(TenantScopedAdmin):
             else:
                 messages.success(request, done)
             return self._back(registration)
-        return self._form_page(request, f"{title}: {registration.company_name}", form, button)
+        return self._form_page(
+            request,
+            f"{title}: {registration.company_name}",
+            form,
+            button,
+            obligations=obligations_at(registration.program, *steps),
+        )
 
     @action(description="Approve", url_path="approve", permissions=["decide"], icon="check")
     def approve(self, request, object_id):
@@ -240,18 +265,24 @@ class DealRegistrationAdmin(TenantScopedAdmin):
                 tenant=r.tenant, registration=r, user=request.user, reason=data["reason"]
             ),
             "Approved; the partner has been e-mailed and the protection period started.",
+            steps=("approval", "review"),
         )
 
     @action(description="Reject", url_path="reject", permissions=["decide"], icon="close")
     def reject(self, request, object_id):
+        reasons = rejection_reasons_for(self._registration(request, object_id))
         return self._decide(
             request,
             object_id,
-            RejectForm,
+            partial(RejectForm, reasons=reasons),
             "Reject",
             "Reject",
             lambda r, data: registration_reject(
-                tenant=r.tenant, registration=r, user=request.user, reason=data["reason"]
+                tenant=r.tenant,
+                registration=r,
+                user=request.user,
+                reason=data["reason"],
+                note=data["note"],
             ),
             "Rejected; the partner has been e-mailed.",
         )

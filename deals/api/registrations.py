@@ -76,6 +76,8 @@ class RegistrationOutput(serializers.ModelSerializer):
             "expected_close_on",
             "notes",
             "status",
+            "rejection_reason",
+            "rejection_reason_label",
             "decision_reason",
             "submitted_at",
             "approved_on",
@@ -249,5 +251,25 @@ class ApproveApi(DecisionApi):
     decide = staticmethod(registration_approve)
 
 
+class RejectInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=60, help_text="A key of the program's deal_registration.rejection_reasons."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class RejectApi(DecisionApi):
-    decide = staticmethod(registration_reject)
+    """Reject with one of the program's reasons (an unknown key: 400, nothing changes)."""
+
+    @extend_schema(request=RejectInput, responses=ReviewOutput)
+    def post(self, request, pk: int):
+        registration = get_object_or_404(visible_registrations(request), pk=pk)
+        data = RejectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = registration_reject(
+            tenant=request.tenant,
+            registration=registration,
+            user=request.user,
+            **data.validated_data,
+        )
+        return Response(ReviewOutput(registration).data)

@@ -59,7 +59,10 @@ class DealRegistration(TenantOwned):
     expected_close_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=RegistrationStatus.choices)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True, help_text="The reviewer's note to the partner.")
+    # the program's rejection reason (deal_registration.rejection_reasons) as it read then
+    rejection_reason = models.CharField("rejection reason key", max_length=60, blank=True)
+    rejection_reason_label = models.CharField("rejection reason", max_length=200, blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
     approved_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True, help_text="End of protection.")

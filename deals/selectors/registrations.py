@@ -1,9 +1,16 @@
+import datetime
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from deals.models import DealRegistration
 from partners.models import Enrolment, PartnerContact, PartnerFirm
 from partners.models.enrolment import ENDED_STATUSES
 from programs.models import Program
+from programs.policies import FORMAT_DEFAULT, policies_of
+from programs.schema import DealRegistration as DealRegistrationPolicy
+from programs.schema import RejectionReason
+from programs.selectors import version_in_force
 from tenants.models import StaffMembership, Tenant
 
 
@@ -38,3 +45,13 @@ def live_programs_of(firm: PartnerFirm) -> list[Program]:
         .select_related("program")
     )
     return sorted({e.program for e in enrolments}, key=lambda p: p.name)
+
+
+def rejection_reasons_for(
+    registration: DealRegistration, *, on: datetime.date | None = None
+) -> list[RejectionReason]:
+    """The reasons the registration's program offers for a rejection (its vendor's list)."""
+    version = version_in_force(registration.program, on or timezone.localdate())
+    if version is None:
+        return list(DealRegistrationPolicy(source=FORMAT_DEFAULT).rejection_reasons)
+    return list(policies_of(version).deal_registration.rejection_reasons)

@@ -34,6 +34,8 @@ from deals.workflow import can_move
 from partners.models import Enrolment, PartnerFirm
 from partners.models.enrolment import ENDED_STATUSES
 from programs.models import Program
+from programs.policies import FORMAT_DEFAULT, policies_of
+from programs.schema import DealRegistration as DealRegistrationPolicy
 from programs.selectors import version_in_force
 from tenants import events
 from tenants.errors import ApplicationError, Conflict, NotAllowed
@@ -43,14 +45,25 @@ from tenants.money import to_minor
 NEVER_AFTER_ORDER = (
     "The customer has already placed an order; registrations are never accepted after an order."
 )
+NOT_A_NEW_CUSTOMER = (
+    "The company is already a customer of the vendor; this program registers new customers only."
+)
 # Deliberately says nothing about who holds the prospect: submissions are confidential.
 ALREADY_PROTECTED = "This prospect is already registered and protected with the vendor."
-REMINDER_DAYS = 14
+# each automatic rejection's rule, as a program's rejection_reasons name it (`automatic`)
+AUTOMATIC_REJECTIONS = {
+    NOT_A_NEW_CUSTOMER: "new_customer_required",
+    NEVER_AFTER_ORDER: "customer_has_order",
+    ALREADY_PROTECTED: "already_protected",
+}
 
 
-def _policy(program: Program, on: datetime.date) -> dict:
+def _policy(program: Program, on: datetime.date) -> DealRegistrationPolicy:
+    """The deal-registration policy in force (the format's defaults when the file has none)."""
     version = version_in_force(program, on)
-    return (version.deal_registration if version else None) or {"protection_days": 90}
+    if version is None:
+        return DealRegistrationPolicy(source=FORMAT_DEFAULT)
+    return policies_of(version).deal_registration
 
 
 def _move(
@@ -260,20 +273,34 @@ def registration_submit(
     )
     # only a strong match decides alone; a weak one waits for the reviewer
     strong = [(kind, record) for kind, record, likeness in candidates if likeness.strong]
+    customers = [record for kind, record in strong if kind == "customer"]
+    policy = _policy(program, today)
     reason = ""
     if (
-        _policy(program, today).get("reject_if_customer_has_order")
-        and Order.objects.filter(
-            customer__in=[record for kind, record in strong if kind == "customer"]
-        ).exists()
+        policy.reject_if_customer_has_order
+        and Order.objects.filter(customer__in=customers).exists()
     ):
         reason = NEVER_AFTER_ORDER
+    elif policy.require_new_customer and customers:
+        reason = NOT_A_NEW_CUSTOMER
     elif any(kind == "opportunity" for kind, _ in strong):
         reason = ALREADY_PROTECTED  # another firm's approved registration holds it
     if reason:
+        # the program's reason for this rule, where its list has one; the text explains it
+        rule = AUTOMATIC_REJECTIONS[reason]
+        listed = next((r for r in policy.rejection_reasons if rule in r.automatic), None)
         _move(registration, RegistrationStatus.REJECTED, by=None, reason=reason)
         registration.decision_reason = reason
-        registration.save(update_fields=["status", "decision_reason"])
+        registration.rejection_reason = listed.key if listed else ""
+        registration.rejection_reason_label = listed.label if listed else ""
+        registration.save(
+            update_fields=[
+                "status",
+                "decision_reason",
+                "rejection_reason",
+                "rejection_reason_label",
+            ]
+        )
         notify_submitter(registration, "registration_rejected")
     return registration
 
@@ -306,7 +333,7 @@ def registration_approve(
     if registration.status == RegistrationStatus.SUBMITTED:
         _move(registration, RegistrationStatus.UNDER_REVIEW, by=user)
     _move(registration, RegistrationStatus.APPROVED, by=user, reason=reason)
-    days = _policy(registration.program, today)["protection_days"]
+    days = _policy(registration.program, today).protection_days
     registration.approved_on = today
     registration.expires_on = today + datetime.timedelta(days=days)
     registration.decision_reason = reason
@@ -318,16 +345,42 @@ def registration_approve(
 
 @transaction.atomic
 def registration_reject(
-    *, tenant: Tenant, registration: DealRegistration, user: AbstractBaseUser, reason: str
+    *,
+    tenant: Tenant,
+    registration: DealRegistration,
+    user: AbstractBaseUser,
+    reason: str,
+    note: str = "",
+    today: datetime.date | None = None,
 ) -> DealRegistration:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError("A reason is required to reject.", fields={"reason": ["Required."]})
+    """Reject with one of the program's reasons (`reason` is its key) and an optional note."""
     registration = _locked(registration)
     if registration.status == RegistrationStatus.SUBMITTED:
         _move(registration, RegistrationStatus.UNDER_REVIEW, by=user)
-    _move(registration, RegistrationStatus.REJECTED, by=user, reason=reason)
-    registration.decision_reason = reason
+    if not can_move(registration.status, RegistrationStatus.REJECTED):
+        _move(registration, RegistrationStatus.REJECTED, by=user)  # the state machine's refusal
+    policy = _policy(registration.program, today or timezone.localdate())
+    key, note = (reason or "").strip(), (note or "").strip()
+    listed = policy.rejection_reason(key)
+    if listed is None:
+        known = ", ".join(f"{r.key} ({r.label})" for r in policy.rejection_reasons)
+        raise ApplicationError(
+            f"Choose one of the program's rejection reasons: {known}.",
+            fields={"reason": [f"Unknown reason {key!r}." if key else "Required."]},
+        )
+    if listed.note_required and not note:
+        raise ApplicationError(
+            f"The reason {listed.label!r} needs a note for the partner.",
+            fields={"note": ["Required for this reason."]},
+        )
+    _move(
+        registration,
+        RegistrationStatus.REJECTED,
+        by=user,
+        reason=f"{listed.label}: {note}" if note else listed.label,
+    )
+    registration.rejection_reason, registration.rejection_reason_label = listed.key, listed.label
+    registration.decision_reason = note
     registration.save()
     notify_submitter(registration, "registration_rejected")
     events.emit(events.REGISTRATION_DECIDED, tenant_id=tenant.pk, registration_id=registration.pk)
@@ -384,7 +437,7 @@ def registration_decide_extension(
     if registration.extension_requested_at is None:
         raise Conflict("No extension has been requested.")
     if grant:
-        days = _policy(registration.program, today)["protection_days"]
+        days = _policy(registration.program, today).protection_days
         registration.expires_on = max(registration.expires_on, today) + datetime.timedelta(
             days=days
         )
@@ -425,10 +478,18 @@ def registrations_expire(*, tenant: Tenant, today: datetime.date) -> dict[str, i
         registration.save(update_fields=["status"])
         expired += 1
     reminded = 0
+    # each program says how many days ahead its partners are reminded
+    programs = Program.objects.filter(
+        pk__in=DealRegistration.objects.filter(
+            status=RegistrationStatus.APPROVED, reminded_on__isnull=True
+        ).values("program_id")
+    )
+    due = Q(pk=None)
+    for program in programs:
+        ahead = datetime.timedelta(days=_policy(program, today).reminder_days)
+        due |= Q(program=program, expires_on__lte=today + ahead)
     for registration in DealRegistration.objects.select_for_update().filter(
-        status=RegistrationStatus.APPROVED,
-        reminded_on__isnull=True,
-        expires_on__lte=today + datetime.timedelta(days=REMINDER_DAYS),
+        due, status=RegistrationStatus.APPROVED, reminded_on__isnull=True
     ):
         registration.reminded_on = today
         registration.save(update_fields=["reminded_on"])
@@ -452,6 +513,8 @@ def vendor_lead_offer(
 ) -> DealRegistration:
     """The vendor shares a lead with a partner (CIMcloud Leads); the partner accepts or declines."""
     program = _program_of(firm, None)
+    if not _policy(program, timezone.localdate()).vendor_leads:
+        raise Conflict(f"{program.name} does not share vendor leads with partners.")
     registration = DealRegistration(
         tenant=tenant,
         program=program,
@@ -494,7 +557,7 @@ def vendor_lead_answer(
     if accept:
         _move(registration, RegistrationStatus.APPROVED, by=user, reason="Accepted by the partner")
         registration.approved_on = today
-        days = _policy(registration.program, today)["protection_days"]
+        days = _policy(registration.program, today).protection_days
         registration.expires_on = today + datetime.timedelta(days=days)
     else:
         _move(registration, RegistrationStatus.DECLINED, by=user, reason="Declined by the partner")

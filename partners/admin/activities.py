@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from partners.forms import KindChoiceField
 from partners.models import (
     Activity,
     Attestation,
@@ -20,6 +21,7 @@ from partners.models import (
     VendorRelease,
 )
 from partners.selectors.activities import business_days_between
+from partners.selectors.vocabularies import kind_labels, kinds_for_firm, label_of
 from partners.services.activities import (
     REJECTION_REASON_MAX,
     customer_feedback_record,
@@ -55,6 +57,72 @@ def rows_by_tenant(request: HttpRequest, queryset: QuerySet) -> list[tuple[Tenan
         return [(request.tenant, queryset)]
     tenant_ids = set(queryset.values_list("tenant_id", flat=True))
     return [(t, queryset.filter(tenant=t)) for t in Tenant.objects.filter(pk__in=tenant_ids)]
+
+
+class KindLabels:
+    """Labels of one vocabulary, loaded once per tenant for the page being drawn."""
+
+    def __init__(self, vocabulary: str):
+        self.vocabulary = vocabulary
+        self._by_tenant: dict[int, dict[str, str]] = {}
+
+    def __call__(self, row) -> str:
+        return self.label(row.tenant_id, row.kind)
+
+    def label(self, tenant_id: int, key: str) -> str:
+        if tenant_id not in self._by_tenant:
+            self._by_tenant[tenant_id] = kind_labels(tenant_id, self.vocabulary)
+        return label_of(key, self._by_tenant[tenant_id])
+
+
+def kind_filter(vocabulary: str) -> type[admin.SimpleListFilter]:
+    """A list filter of the kinds present, by label."""
+
+    class KindFilter(admin.SimpleListFilter):
+        title = "kind"
+        parameter_name = "kind"
+
+        def lookups(self, request, model_admin):
+            present = model_admin.get_queryset(request).order_by().values_list("tenant_id", "kind")
+            labels = KindLabels(vocabulary)
+            return sorted({(kind, labels.label(t, kind)) for t, kind in present.distinct()})
+
+        def queryset(self, request, queryset):
+            return queryset.filter(kind=self.value()) if self.value() else queryset
+
+    return KindFilter
+
+
+class VocabularyAdmin:
+    """A kind is shown and filtered by its label, and edited only among the firm's kinds."""
+
+    vocabulary: str
+    noun: str
+
+    def get_list_display(self, request):
+        labels = KindLabels(self.vocabulary)
+
+        @admin.display(description="Kind", ordering="kind")
+        def kind(row) -> str:
+            return labels(row)
+
+        return tuple(kind if f == "kind" else f for f in super().get_list_display(request))
+
+    def get_list_filter(self, request):
+        filter_class = kind_filter(self.vocabulary)
+        return tuple(filter_class if f == "kind" else f for f in super().get_list_filter(request))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None or "kind" not in form.base_fields:
+            return form
+        kinds = kinds_for_firm(obj.firm, self.vocabulary)
+        field = KindChoiceField(self.noun, label="Kind")
+        field.offer(kinds)
+        if obj.kind not in kinds:  # a kind its programs no longer declare may stay as it is
+            field.choices = [(obj.kind, KindLabels(self.vocabulary)(obj)), *field.choices]
+        form.base_fields["kind"] = field
+        return form
 
 
 class ReviewActions:
@@ -125,7 +193,8 @@ class ReviewActions:
 
 
 @admin.register(Activity)
-class ActivityAdmin(ReviewActions, TenantScopedAdmin):
+class ActivityAdmin(VocabularyAdmin, ReviewActions, TenantScopedAdmin):
+    vocabulary, noun = "activity_kinds", "activity kind"
     list_display = ("kind", "firm", "occurred_on", "status", "submitted_at")
     list_filter = ("status", "kind", "occurred_on")
     search_fields = ("description", "firm__name")
@@ -134,7 +203,8 @@ class ActivityAdmin(ReviewActions, TenantScopedAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(ReviewActions, TenantScopedAdmin):
+class AttestationAdmin(VocabularyAdmin, ReviewActions, TenantScopedAdmin):
+    vocabulary, noun = "attestation_kinds", "attestation kind"
     list_display = ("kind", "firm", "valid_from", "valid_until", "status")
     list_filter = ("status", "kind")
     search_fields = ("statement", "firm__name")

@@ -13,6 +13,7 @@ from unfold.decorators import action
 from partners.models import (
     AgreementAcceptance,
     Application,
+    BreachNotice,
     ContactRequest,
     Enrolment,
     FeeInvoice,
@@ -22,12 +23,18 @@ from partners.models import (
 )
 from partners.models.enrolment import STANDING_STATUSES
 from partners.services.applications import application_approve, application_reject
+from partners.services.breaches import (
+    breach_notice_allowed,
+    breach_notice_cure,
+    breach_notice_record,
+)
 from partners.services.enrolments import (
     enrolment_confirm_minimum_met,
     fee_invoice_mark_paid,
     notice_record,
 )
 from partners.services.standing import standing_set
+from programs.selectors import obligations_at
 from tenants.admin_base import (
     ALL_STAFF,
     HistoryInline,
@@ -119,6 +126,7 @@ class ApplicationAdmin(TenantScopedAdmin):
                     "the firm, its partner admin and the enrolment are created, and the applicant "
                     "is e-mailed.",
                     "button": "Approve",
+                    "obligations": obligations_at(application.program, "approval", "review"),
                 },
             )
         try:
@@ -148,7 +156,14 @@ class ApplicationAdmin(TenantScopedAdmin):
             else:
                 messages.success(request, f"Rejected {application.firm_name}; e-mailed.")
             return self._back(application)
-        return form_page(self, request, f"Reject {application.firm_name}", form, "Reject")
+        return form_page(
+            self,
+            request,
+            f"Reject {application.firm_name}",
+            form,
+            "Reject",
+            obligations=obligations_at(application.program, "review"),
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("program")
@@ -210,11 +225,65 @@ class StandingForm(forms.Form):
     )
 
 
+class BreachChoice(forms.ModelChoiceField):
+    def label_from_instance(self, breach: BreachNotice) -> str:
+        return (
+            f"Notice of {breach.given_on:%Y-%m-%d}: {breach.description[:80]} — "
+            f"{breach.status_text(timezone.localdate())}"
+        )
+
+
 class NoticeForm(forms.Form):
     kind = forms.ChoiceField(choices=Notice.Kind.choices)
     given_by = forms.ChoiceField(choices=Notice.GivenBy.choices)
     given_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    for_cause = BreachChoice(
+        queryset=BreachNotice.objects.none(),
+        required=False,
+        label="For cause",
+        empty_label="No — an ordinary written notice",
+        help_text="A termination for cause: the breach whose cure period ran out uncured.",
+    )
+
+    def __init__(self, *args, breaches=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if breaches is not None and breaches.exists():
+            self.fields["for_cause"].queryset = breaches
+        else:
+            del self.fields["for_cause"]
+
+
+class BreachForm(forms.Form):
+    given_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day the written notice was given; the cure period counts from it.",
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The breach, as the written notice states it. The partner reads this.",
+    )
+
+
+class CureForm(forms.Form):
+    breach = BreachChoice(queryset=BreachNotice.objects.none(), label="Breach notice")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="How the breach was cured."
+    )
+
+    def __init__(self, *args, breaches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["breach"].queryset = breaches
+
+
+class BreachInline(HistoryInline):
+    model = BreachNotice
+    verbose_name_plural = "Notices of material breach"
+    fields = ("given_on", "description", "cure_by", "clock", "cure_note", "cured_by")
+
+    @admin.display(description="Cure period")
+    def clock(self, breach: BreachNotice) -> str:
+        return breach.status_text(timezone.localdate())
 
 
 @admin.register(Enrolment)
@@ -241,6 +310,7 @@ class EnrolmentAdmin(TenantScopedAdmin):
         "onboarding_deadline",
         "ended_on",
         "end_reason",
+        "breach_clock",
         "approved_at",
         "approved_by",
     )
@@ -260,9 +330,22 @@ class EnrolmentAdmin(TenantScopedAdmin):
         "financial_benefit",
         "directory_consent",
         "standing",
+        "breach_clock",
     )
-    inlines = [StandingInline, InvoiceInline, NoticeInline, TaskInline]
-    actions_detail = ["set_standing", "confirm_minimum", "record_notice"]
+    inlines = [StandingInline, InvoiceInline, NoticeInline, BreachInline, TaskInline]
+    actions_detail = [
+        "set_standing",
+        "confirm_minimum",
+        "record_notice",
+        "record_breach",
+        "record_cure",
+    ]
+
+    @admin.display(description="Breach notices")
+    def breach_clock(self, enrolment: Enrolment) -> str:
+        today = timezone.localdate()
+        open_ones = [b for b in enrolment.breach_notices.all() if b.is_open]
+        return " ".join(b.status_text(today) for b in open_ones) or "—"
 
     @admin.display(description="Standing")
     def standing(self, enrolment: Enrolment) -> str:
@@ -288,6 +371,30 @@ class EnrolmentAdmin(TenantScopedAdmin):
 
     has_record_notice_permission = has_confirm_minimum_permission
     has_set_standing_permission = has_confirm_minimum_permission
+
+    def has_record_breach_permission(self, request, object_id=None) -> bool:
+        # offered only where the program has a cure period and the enrolment is live
+        if not super().has_change_permission(request):
+            return False
+        enrolment = self._visible(request, object_id)
+        return enrolment is None or breach_notice_allowed(enrolment, timezone.localdate())
+
+    def has_record_cure_permission(self, request, object_id=None) -> bool:
+        if not super().has_change_permission(request):
+            return False
+        enrolment = self._visible(request, object_id)
+        return enrolment is None or self._open_breaches(enrolment.pk).exists()
+
+    def _visible(self, request, object_id) -> Enrolment | None:
+        # None: no object here (or another tenant's), and the view answers 404 itself
+        if object_id is None:
+            return None
+        return self.get_queryset(request).filter(pk=object_id).first()
+
+    def _open_breaches(self, enrolment_id):
+        return BreachNotice.objects.filter(
+            enrolment_id=enrolment_id, cured_at__isnull=True, termination__isnull=True
+        ).order_by("given_on", "pk")
 
     def _enrolment(self, request, object_id) -> Enrolment:
         return get_object_or_404(self.get_queryset(request), pk=object_id)
@@ -364,7 +471,11 @@ class EnrolmentAdmin(TenantScopedAdmin):
     )
     def record_notice(self, request, object_id):
         enrolment = self._enrolment(request, object_id)
-        form = NoticeForm(request.POST or None, initial={"given_on": timezone.localdate()})
+        form = NoticeForm(
+            request.POST or None,
+            initial={"given_on": timezone.localdate()},
+            breaches=BreachNotice.objects.filter(enrolment=enrolment, termination__isnull=True),
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 notice = notice_record(
@@ -382,7 +493,73 @@ class EnrolmentAdmin(TenantScopedAdmin):
                     f"{notice.effective_on:%Y-%m-%d}.",
                 )
                 return self._back(enrolment)
-        return form_page(self, request, f"Written notice for {enrolment}", form, "Record notice")
+        return form_page(
+            self,
+            request,
+            f"Written notice for {enrolment}",
+            form,
+            "Record notice",
+            obligations=obligations_at(enrolment.program, "termination_for_cause"),
+        )
+
+    @action(
+        description="Record a breach notice",
+        url_path="breach",
+        permissions=["record_breach"],
+        icon="gavel",
+    )
+    def record_breach(self, request, object_id):
+        enrolment = self._enrolment(request, object_id)
+        form = BreachForm(request.POST or None, initial={"given_on": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                breach = breach_notice_record(
+                    tenant=enrolment.tenant,
+                    enrolment=enrolment,
+                    user=request.user,
+                    **form.cleaned_data,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"Breach notice recorded: {enrolment.firm} may cure it until "
+                    f"{breach.cure_by:%Y-%m-%d} ({breach.cure_days} days).",
+                )
+                return self._back(enrolment)
+        return form_page(
+            self,
+            request,
+            f"Notice of material breach to {enrolment.firm}",
+            form,
+            "Record breach",
+            obligations=obligations_at(enrolment.program, "termination_for_cause"),
+        )
+
+    @action(
+        description="Record a breach cured",
+        url_path="cure",
+        permissions=["record_cure"],
+        icon="task_alt",
+    )
+    def record_cure(self, request, object_id):
+        enrolment = self._enrolment(request, object_id)
+        form = CureForm(request.POST or None, breaches=self._open_breaches(enrolment.pk))
+        if request.method == "POST" and form.is_valid():
+            try:
+                breach_notice_cure(
+                    tenant=enrolment.tenant,
+                    breach=form.cleaned_data["breach"],
+                    user=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Breach recorded as cured for {enrolment.firm}.")
+                return self._back(enrolment)
+        return form_page(self, request, f"Breach cured by {enrolment.firm}", form, "Record cure")
 
 
 class PaidForm(forms.Form):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from unfold.decorators import action
 
-from partners.admin.activities import ReviewActions
+from partners.admin.activities import KindLabels, ReviewActions, VocabularyAdmin
 from partners.models import Certification, Resource
 from partners.uploads import certification_evidence_response
 from tenants.admin_base import TenantScopedAdmin, TenantTabularInline
@@ -18,7 +18,7 @@ class CertificationInline(TenantTabularInline):
     """Read-only: certifications are submitted by partners and reviewed in their own list."""
 
     model = Certification
-    fields = ("kind", "product", "earned_on", "expires_on", "status")
+    fields = ("certification", "product", "earned_on", "expires_on", "status")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -29,6 +29,10 @@ class CertificationInline(TenantTabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description="Certification")
+    def certification(self, certification: Certification) -> str:
+        return KindLabels("certification_kinds")(certification)
 
 
 @admin.register(Resource)
@@ -48,13 +52,14 @@ class CertificationForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         earned_on, expires_on = cleaned.get("earned_on"), cleaned.get("expires_on")
-        if earned_on and expires_on and expires_on <= earned_on:
+        if earned_on and expires_on and expires_on <= earned_on:  # empty: never expires
             self.add_error("expires_on", f"Must be after the earning date ({earned_on}).")
         return cleaned
 
 
 @admin.register(Certification)
-class CertificationAdmin(ReviewActions, TenantScopedAdmin):
+class CertificationAdmin(VocabularyAdmin, ReviewActions, TenantScopedAdmin):
+    vocabulary, noun = "certification_kinds", "certification kind"
     form = CertificationForm
     list_display = ("resource", "firm", "kind", "product", "earned_on", "expires_on", "status")
     list_filter = ("status", "kind", "expires_on", "earned_on")

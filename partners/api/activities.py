@@ -14,11 +14,10 @@ from partners.api.people import (
     review_status_field,
     validated,
 )
+from partners.api.vocabularies import KindLabelField
 from partners.models import (
     Activity,
-    ActivityKind,
     Attestation,
-    AttestationKind,
     IntegrationUpdate,
     SupportIssue,
     VendorRelease,
@@ -47,9 +46,13 @@ class FirmInput(serializers.Serializer):
     firm = serializers.IntegerField(required=False, help_text="Staff and API keys only.")
 
 
+KIND_HELP = "A key of your programs' {} (GET vocabularies/ lists them with labels)."
+
+
 @extend_schema_serializer(component_name="Activity")
 class ActivityOutput(serializers.ModelSerializer):
     status = review_status_field()
+    kind_label = KindLabelField("activity_kinds")
 
     class Meta:
         model = Activity
@@ -57,6 +60,7 @@ class ActivityOutput(serializers.ModelSerializer):
             "id",
             "firm",
             "kind",
+            "kind_label",
             "occurred_on",
             "description",
             "evidence_url",
@@ -66,7 +70,7 @@ class ActivityOutput(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="Activity")
 class ActivityCreateInput(FirmInput):
-    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    kind = serializers.CharField(max_length=60, help_text=KIND_HELP.format("activity kinds"))
     occurred_on = serializers.DateField()
     description = serializers.CharField(max_length=500)
     evidence_url = serializers.URLField(required=False, default="")
@@ -75,6 +79,7 @@ class ActivityCreateInput(FirmInput):
 @extend_schema_serializer(component_name="Attestation")
 class AttestationOutput(serializers.ModelSerializer):
     status = review_status_field()
+    kind_label = KindLabelField("attestation_kinds")
 
     class Meta:
         model = Attestation
@@ -82,6 +87,7 @@ class AttestationOutput(serializers.ModelSerializer):
             "id",
             "firm",
             "kind",
+            "kind_label",
             "statement",
             "evidence_url",
             "valid_from",
@@ -92,7 +98,7 @@ class AttestationOutput(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="Attestation")
 class AttestationCreateInput(FirmInput):
-    kind = serializers.ChoiceField(choices=AttestationKind.choices)
+    kind = serializers.CharField(max_length=60, help_text=KIND_HELP.format("attestation kinds"))
     statement = serializers.CharField(max_length=500)
     evidence_url = serializers.URLField(required=False, default="")
     valid_from = serializers.DateField()

@@ -10,7 +10,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from partners.models import Certification, CertificationKind, PartnerContact, PartnerFirm, Resource
+from partners.api.vocabularies import KindLabelField
+from partners.models import Certification, PartnerContact, PartnerFirm, Resource
 from partners.permissions import partner_contact
 from partners.selectors.people import (
     certifications_visible_to,
@@ -106,6 +107,7 @@ class ResourceCreateInput(serializers.Serializer):
 class CertificationOutput(serializers.ModelSerializer):
     resource_name = serializers.CharField(source="resource.name")
     status = review_status_field()
+    kind_label = KindLabelField("certification_kinds")
     has_evidence = serializers.SerializerMethodField()
 
     class Meta:
@@ -116,6 +118,7 @@ class CertificationOutput(serializers.ModelSerializer):
             "resource_name",
             "firm",
             "kind",
+            "kind_label",
             "product",
             "earned_on",
             "expires_on",
@@ -132,10 +135,16 @@ class CertificationOutput(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="Certification")
 class CertificationCreateInput(serializers.Serializer):
     resource = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=CertificationKind.choices)
+    kind = serializers.CharField(
+        max_length=60,
+        help_text="A key of your programs' certification kinds (GET vocabularies/ lists them).",
+    )
     product = serializers.CharField(max_length=60, required=False, default="")
     earned_on = serializers.DateField()
-    expires_on = serializers.DateField(required=False, help_text="Default: a year after earned_on.")
+    expires_on = serializers.DateField(
+        required=False,
+        help_text="Default: earned_on plus the kind's validity_months (none: never expires).",
+    )
     evidence = serializers.FileField(required=False, help_text="PDF, PNG or JPEG, at most 5 MB.")
 
 

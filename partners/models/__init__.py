@@ -6,15 +6,14 @@ certifications, activities and attestations, tax documents and payout details.
 
 from partners.models.activities import (
     Activity,
-    ActivityKind,
     Attestation,
-    AttestationKind,
     CustomerFeedback,
     IntegrationUpdate,
     ReviewStatus,
     SupportIssue,
     VendorRelease,
 )
+from partners.models.breaches import BreachNotice
 from partners.models.enrolment import (
     AgreementAcceptance,
     Application,
@@ -29,24 +28,21 @@ from partners.models.enrolment import (
     StandingSource,
     TerminationTask,
 )
-from partners.models.firms import ContactRole, Designation, PartnerContact, PartnerFirm
-from partners.models.people import Certification, CertificationKind, Resource
+from partners.models.firms import ContactRole, PartnerContact, PartnerFirm
+from partners.models.people import Certification, Resource
 from partners.models.tax import PayoutProfile, TaxDocument, TaxDocumentKind, TaxDocumentStatus
 
 __all__ = [
     "Activity",
-    "ActivityKind",
     "AgreementAcceptance",
     "Application",
     "ApplicationStatus",
     "Attestation",
-    "AttestationKind",
+    "BreachNotice",
     "Certification",
-    "CertificationKind",
     "ContactRequest",
     "ContactRole",
     "CustomerFeedback",
-    "Designation",
     "Enrolment",
     "EnrolmentStatus",
     "FeeInvoice",

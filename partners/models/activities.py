@@ -13,20 +13,6 @@ class ReviewStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class ActivityKind(models.TextChoices):
-    ORIENTATION = "orientation", "Partner orientation"
-    ANNUAL_TRAINING = "annual_training", "Annual training session"
-    ACCOUNT_REVIEW_SESSION = "account_review_session", "Account review session"
-    CO_BRANDED_WEBINAR = "co_branded_webinar", "Co-branded webinar"
-    CUSTOMER_EVENT_INVITATION = "customer_event_invitation", "Vendor invited to a customer event"
-    EMAIL_PROMOTION = "email_promotion", "E-mail promotion or newsletter feature"
-    DEDICATED_WEB_PAGE = "dedicated_web_page", "Dedicated web page for the vendor"
-    QBR = "qbr", "Quarterly business review"
-    PIPELINE_REVIEW = "pipeline_review", "Monthly pipeline review"
-    GOVERNANCE_MEETING = "governance_meeting", "Quarterly governance meeting"
-    OTHER = "other", "Other"
-
-
 class Reviewed(TenantOwned):
     """Partners submit; a vendor manager verifies or rejects with a reason."""
 
@@ -57,7 +43,8 @@ class Reviewed(TenantOwned):
 
 
 class Activity(Reviewed):
-    kind = models.CharField(max_length=40, choices=ActivityKind.choices)
+    # a key of the firm's programs' `vocabularies.activity_kinds` (checked by the services)
+    kind = models.CharField(max_length=60)
     occurred_on = models.DateField()
     description = models.CharField(max_length=500)
     evidence_url = models.URLField(blank=True)
@@ -68,24 +55,14 @@ class Activity(Reviewed):
         indexes = [models.Index(fields=["tenant", "kind", "occurred_on"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.occurred_on}"
-
-
-class AttestationKind(models.TextChoices):
-    WEBSITE_LISTS_VENDOR = "website_lists_vendor", "Vendor listed on the partner's website"
-    VENDOR_BRANDING_ON_WEBSITE = "vendor_branding_on_website", "Vendor branding on the website"
-    VENDOR_LOGO_ON_WEBSITE = "vendor_logo_on_website", "Vendor logo on the website"
-    DIRECTORY_LISTING_CURRENT = "directory_listing_current", "Directory listing up to date"
-    BUSINESS_ACCOUNT_PLAN = "business_account_plan", "Business / account plan in place"
-    GO_TO_MARKET_STRATEGY = "go_to_market_strategy", "Agreed go-to-market strategy"
-    END_CUSTOMER_SUPPORT_RESOURCES = "end_customer_support_resources", "End-customer support"
-    OTHER = "other", "Other"
+        return f"{self.kind} on {self.occurred_on}"
 
 
 class Attestation(Reviewed):
     """A partner's statement that something holds (from a date, until a date)."""
 
-    kind = models.CharField(max_length=40, choices=AttestationKind.choices)
+    # a key of the firm's programs' `vocabularies.attestation_kinds` (checked by the services)
+    kind = models.CharField(max_length=60)
     statement = models.CharField(max_length=500)
     evidence_url = models.URLField(blank=True)
     valid_from = models.DateField()
@@ -95,7 +72,7 @@ class Attestation(Reviewed):
         ordering = ["-valid_from"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} from {self.valid_from}"
+        return f"{self.kind} from {self.valid_from}"
 
 
 class VendorRelease(TenantOwned):

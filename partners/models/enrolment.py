@@ -164,6 +164,9 @@ class Enrolment(TenantOwned):
     term_end = models.DateField()
     auto_renew = models.BooleanField(default=True)
     onboarding_deadline = models.DateField(null=True, blank=True)
+    onboarding_missed_on = models.DateField(
+        null=True, blank=True, help_text="The day the onboarding deadline was found missed."
+    )
     ended_on = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=300, blank=True)
 
@@ -292,6 +295,7 @@ class InvoiceStatus(models.TextChoices):
     UNPAID = "unpaid", "Unpaid"
     PAID = "paid", "Paid"
     WAIVED = "waived", "Waived"
+    REFUND_DUE = "refund_due", "Refund due"
 
 
 class FeeInvoice(TenantOwned):
@@ -303,7 +307,7 @@ class FeeInvoice(TenantOwned):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     issued_on = models.DateField()
-    status = models.CharField(max_length=8, choices=InvoiceStatus.choices)
+    status = models.CharField(max_length=10, choices=InvoiceStatus.choices)
     paid_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

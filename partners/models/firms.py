@@ -27,12 +27,6 @@ class ContactRole(models.TextChoices):
     PARTNER_REP = "partner_rep", "Partner rep"
 
 
-class Designation(models.TextChoices):
-    NONE = "", "—"
-    PARTNER_MANAGER = "partner_manager", "Designated partner manager"
-    DEDICATED_PARTNER_MANAGER = "dedicated_partner_manager", "Dedicated partner manager"
-
-
 class PartnerContact(TenantOwned):
     """A portal user's place in one partner firm of one tenant."""
 
@@ -43,9 +37,9 @@ class PartnerContact(TenantOwned):
     role = models.CharField(
         max_length=20, choices=ContactRole.choices, default=ContactRole.PARTNER_REP
     )
+    # a key of the firm's programs' `vocabularies.designations`, or empty (checked by the services)
     designation = models.CharField(
-        max_length=30,
-        choices=Designation.choices,
+        max_length=60,
         blank=True,
         help_text="A role the program counts (IPsoft: the partner's own partner manager).",
     )

@@ -7,17 +7,6 @@ from partners.models.firms import PartnerContact, PartnerFirm
 from tenants.models import TenantOwned
 
 
-class CertificationKind(models.TextChoices):
-    SALES = "sales", "Sales"
-    PRESALES = "presales", "Presales"
-    CTL = "ctl", "Certified Technical Lead (CTL)"
-    CIE = "cie", "Certified Implementation Engineer (CIE)"
-    CED = "ced", "Certified Experience Developer (CED)"
-    EXPERIENCE_DESIGNER = "experience_designer", "Experience Designer"
-    TECHNICAL = "technical", "Technical"
-    OTHER = "other", "Other"
-
-
 class Resource(TenantOwned):
     """A person at a partner firm the program counts (not necessarily a portal user)."""
 
@@ -48,10 +37,16 @@ class Certification(TenantOwned):
 
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="certifications")
     firm = models.ForeignKey(PartnerFirm, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=30, choices=CertificationKind.choices)
+    # a key of the firm's programs' `vocabularies.certification_kinds` (checked by the services)
+    kind = models.CharField(max_length=60)
     product = models.CharField(max_length=60, blank=True, help_text="e.g. amelia, 1desk, 1rpa")
     earned_on = models.DateField()
-    expires_on = models.DateField(help_text="Annual recertification: a year after earning.")
+    expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The first day it no longer counts; empty: never expires. Default: the "
+        "kind's validity_months in the program.",
+    )
     evidence = models.FileField(upload_to="certifications/%Y/%m/", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     verified_by = models.ForeignKey(
@@ -69,10 +64,11 @@ class Certification(TenantOwned):
         indexes = [models.Index(fields=["tenant", "kind", "expires_on"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(expires_on__gt=models.F("earned_on")),
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gt=models.F("earned_on")),
                 name="certification_expires_after_earned",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource}: {self.get_kind_display()} until {self.expires_on}"
+        return f"{self.resource}: {self.kind} until {self.expires_on or 'no expiry'}"

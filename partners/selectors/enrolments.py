@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from partners.models import (
+    BreachNotice,
     Certification,
     Enrolment,
     EnrolmentStatus,
@@ -16,7 +17,10 @@ from partners.models import (
     PartnerContact,
     PartnerFirm,
 )
+from partners.selectors.breaches import breach_clocks
+from partners.selectors.vocabularies import label_of
 from programs.models import Benefit, ProgramVersion, Tier, Track
+from programs.policies import policies_of
 from programs.selectors import versions_in_force
 from tenants.models import Tenant
 
@@ -33,6 +37,8 @@ class EnrolmentOverview:
     invoices: list[FeeInvoice]
     deadlines: list[tuple[datetime.date, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # (breach notice, its cure clock in words), oldest first
+    breaches: list[tuple[BreachNotice, str]] = field(default_factory=list)
 
 
 def benefits_for(version: ProgramVersion, *, tier_key: str, tracks: list[str]) -> list[Benefit]:
@@ -85,6 +91,7 @@ def enrolment_overviews(
         expires_on__lte=today + datetime.timedelta(days=CERTIFICATION_WARNING_DAYS),
     ).select_related("resource"):
         expiring[certification.firm_id].append(certification)
+    breaches = breach_clocks(enrolments, today=today)
     overviews = []
     for enrolment in enrolments:
         version = versions.get(enrolment.program_id)
@@ -99,6 +106,15 @@ def enrolment_overviews(
                 expiring=expiring[enrolment.firm_id],
             )
         )
+        overview = overviews[-1]
+        overview.breaches = breaches.get(enrolment.pk, [])
+        if enrolment.is_live:
+            overview.deadlines += [
+                (b.cure_by, f"Cure the breach notified on {b.given_on:%Y-%m-%d}")
+                for b, _ in overview.breaches
+                if b.is_open and not b.cure_period_over(today)
+            ]
+            overview.deadlines.sort()
     return overviews
 
 
@@ -134,8 +150,10 @@ def _overview(
         overview.deadlines.append(
             (enrolment.term_end, "Term renews" if enrolment.auto_renew else "Term ends")
         )
+        kinds = policies_of(version).vocabularies.certification_kinds if version else []
+        labels = {k.key: k.label for k in kinds}
         overview.deadlines += [
-            (c.expires_on, f"{c.resource.name}'s {c.get_kind_display()} certification expires")
+            (c.expires_on, f"{c.resource.name}'s {label_of(c.kind, labels)} certification expires")
             for c in expiring
         ]
         overview.deadlines.sort()

@@ -47,15 +47,15 @@ def certifications_visible_to(
 
 
 def valid_certifications(*, tenant: Tenant, on: datetime.date) -> QuerySet[Certification]:
-    """Verified certifications valid on `on`: earned_on <= on < expires_on.
+    """Verified certifications valid on `on`: earned_on <= on < expires_on (or no expiry).
 
     The validity is half-open: `expires_on` is the first day a certification no longer
-    counts, so one earned on 2025-03-01 with the default expiry (2026-03-01) counts for
-    exactly one year, and never on or after its expiry date.
+    counts, so one earned on 2025-03-01 of a kind valid for 12 months (expiring 2026-03-01)
+    counts for exactly one year, and never on or after its expiry date.
     """
     return Certification.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gt=on),
         tenant=tenant,
         status=Certification.Status.VERIFIED,
         earned_on__lte=on,
-        expires_on__gt=on,
     ).select_related("resource", "firm")

@@ -22,6 +22,7 @@ from partners.models import (
     TaxDocumentStatus,
 )
 from programs.models import CommissionRule, Program, ProgramVersion
+from programs.policies import policies_of
 from programs.selectors import version_in_force
 from tenants.models import StaffRole, Tenant
 
@@ -91,9 +92,9 @@ class BenefitChoice:
 
 def exclusive_benefit_choices(version: ProgramVersion | None) -> list[BenefitChoice]:
     """The financial benefits of which a partner elects exactly one (empty: nothing to elect)."""
-    if version is None or not version.commission_policy:
+    if version is None:
         return []
-    keys = version.commission_policy.get("exclusive_financial_benefits") or []
+    keys = policies_of(version).commissions.exclusive_financial_benefits
     # the commission rule paying a benefit names it best ("Referral fee for ...")
     names = dict(
         CommissionRule.objects.filter(version=version, financial_benefit__in=keys)

@@ -18,6 +18,7 @@ from partners.models import (
     VendorRelease,
 )
 from partners.selectors.activities import tenant_today
+from partners.services.vocabularies import kind_required
 from tenants import events
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
@@ -52,6 +53,7 @@ def activity_submit(
     submitted_by: AbstractBaseUser | None = None,
 ) -> Activity:
     """Record something the firm did (a webinar, a QBR, ...) for a manager to verify."""
+    kind_required(firm=firm, vocabulary="activity_kinds", key=kind)
     _not_in_future(tenant, "occurred_on", occurred_on, "An activity")
     return _saved(
         Activity(
@@ -79,6 +81,7 @@ def attestation_submit(
     submitted_by: AbstractBaseUser | None = None,
 ) -> Attestation:
     """Record the firm's statement that something holds from `valid_from` (until a date)."""
+    kind_required(firm=firm, vocabulary="attestation_kinds", key=kind)
     if valid_until is not None and valid_until <= valid_from:
         raise ApplicationError(
             "An attestation must end after it starts.",

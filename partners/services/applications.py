@@ -20,6 +20,7 @@ from partners.notifications import send_partner_email
 from partners.services.enrolments import enrolment_create
 from programs.models import Program, Track
 from programs.selectors import version_in_force
+from programs.policies import policies_of
 from tenants.errors import ApplicationError, Conflict, NotAllowed
 from tenants.models import Tenant
 from tenants.scope import on_commit_in_scope
@@ -75,7 +76,8 @@ def application_submit(
     version = version_in_force(program, today)
     if version is None:
         raise ApplicationError(f"{program.name} is not open for applications yet.")
-    if not accept_agreement:
+    registration = policies_of(version).registration
+    if registration.agreement_required and not accept_agreement:
         raise ApplicationError(
             "Accept the program agreement to apply.",
             fields={"accept_agreement": ["You must accept the agreement shown."]},
@@ -110,7 +112,7 @@ def application_submit(
     ).exists():
         raise Conflict("You already have an application under review for this program.")
 
-    implied = version.registration.get("directory_consent") == "implied_by_registration"
+    implied = registration.directory_consent == "implied_by_registration"
     application = Application(
         tenant=tenant,
         program=program,
@@ -127,16 +129,21 @@ def application_submit(
     )
     application.full_clean()
     application.save()
-    AgreementAcceptance.objects.create(
-        tenant=tenant,
-        user=user,
-        program_version=version,
-        application=application,
-        firm=firm,
-        accepted_at=timezone.now(),
-        ip_address=ip_address,
-        user_agent=user_agent[:300],
-    )
+    if accept_agreement:
+        AgreementAcceptance.objects.create(
+            tenant=tenant,
+            user=user,
+            program_version=version,
+            application=application,
+            firm=firm,
+            accepted_at=timezone.now(),
+            ip_address=ip_address,
+            user_agent=user_agent[:300],
+        )
+    if not registration.manager_approval:
+        # the program admits every applicant: approved on submission, recorded as no one's
+        application_approve(tenant=tenant, application=application, user=None, today=today)
+        application.refresh_from_db()
     return application
 
 

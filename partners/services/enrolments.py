@@ -11,6 +11,7 @@ from django.utils import timezone
 from partners import terms
 from partners.models import (
     Application,
+    BreachNotice,
     Enrolment,
     EnrolmentStatus,
     FeeInvoice,
@@ -22,8 +23,10 @@ from partners.models import (
 )
 from partners.models.enrolment import ENDED_STATUSES
 from partners.notifications import send_partner_email
+from partners.services.breaches import for_cause_refusal
 from programs.fees import fee_due, program_year_start
 from programs.models import ProgramVersion, Requirement, Tier
+from programs.policies import policies_of
 from programs.selectors import version_in_force
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
@@ -75,7 +78,7 @@ def enrolment_create(
     if version is None:
         raise ApplicationError(f"{application.program} has no version in force on {today}.")
     term_start, term_end = terms.first_term(version.term, today)
-    onboarding = version.onboarding
+    onboarding = policies_of(version).onboarding
     enrolment = Enrolment(
         tenant=tenant,
         firm=firm,
@@ -91,18 +94,18 @@ def enrolment_create(
         approved_by=user,
         term_start=term_start,
         term_end=term_end,
-        auto_renew=version.term["auto_renew"],
+        auto_renew=policies_of(version).term.auto_renew,
     )
     enrolment.full_clean(exclude=["application"])
     enrolment.save()
     invoice = _fee_invoice_create(enrolment=enrolment, version=version, today=today)
     if onboarding and (
-        onboarding["clock_starts"] == "approval"
+        onboarding.clock_starts == "approval"
         or invoice is None
         or invoice.status != InvoiceStatus.UNPAID
     ):
         enrolment.onboarding_deadline = terms.add_months(
-            today, onboarding["months_to_meet_minimum"]
+            today, onboarding.months_to_meet_minimum
         )
         enrolment.save(update_fields=["onboarding_deadline"])
     return enrolment
@@ -151,14 +154,14 @@ def fee_invoice_mark_paid(
     invoice.status, invoice.paid_on, invoice.recorded_by = InvoiceStatus.PAID, paid_on, user
     invoice.save(update_fields=["status", "paid_on", "recorded_by"])
     enrolment = invoice.enrolment
-    onboarding = invoice.program_version.onboarding
+    onboarding = policies_of(invoice.program_version).onboarding
     if (
         enrolment.status == EnrolmentStatus.ONBOARDING
         and onboarding
         and enrolment.onboarding_deadline is None
     ):
         enrolment.onboarding_deadline = terms.add_months(
-            max(paid_on, enrolment.approved_at.date()), onboarding["months_to_meet_minimum"]
+            max(paid_on, enrolment.approved_at.date()), onboarding.months_to_meet_minimum
         )
         enrolment.save(update_fields=["onboarding_deadline"])
     return invoice
@@ -178,7 +181,8 @@ def enrolment_confirm_minimum_met(
     if enrolment.status != EnrolmentStatus.ONBOARDING:
         raise Conflict("Only an onboarding enrolment can be confirmed.")
     version = version_in_force(enrolment.program, today)
-    keys = (version.onboarding or {}).get("minimum_requirements", [])
+    onboarding = policies_of(version).onboarding
+    keys = onboarding.minimum_requirements if onboarding else []
     tier = (
         Tier.objects.filter(
             requirements__in=Requirement.objects.filter(version=version, key__in=keys)
@@ -215,13 +219,32 @@ def notice_record(
     given_on: datetime.date,
     user: AbstractBaseUser,
     reason: str = "",
+    for_cause: BreachNotice | None = None,
 ) -> Notice:
-    """Record a written notice; it takes effect per the program's notice rules."""
+    """Record a written notice; it takes effect per the program's notice rules.
+
+    `for_cause` makes it a termination for cause (003 §8.2): the vendor's, and only once
+    the breach's cure period has run out uncured.
+    """
     if not enrolment.is_live:
         raise Conflict("This enrolment has already ended.")
     if given_on > timezone.localdate():
         raise ApplicationError(
             "A notice cannot be dated in the future.", fields={"given_on": ["In the future."]}
+        )
+    if for_cause is not None:
+        for_cause = BreachNotice.objects.select_for_update().get(pk=for_cause.pk)
+        if kind != Notice.Kind.TERMINATION or given_by != Notice.GivenBy.VENDOR:
+            raise ApplicationError(
+                "Termination for cause is the vendor's termination notice.",
+                fields={"for_cause": ["Only with a termination notice given by the vendor."]},
+            )
+        refusal = for_cause_refusal(for_cause, enrolment=enrolment, given_on=given_on)
+        if refusal:
+            raise Conflict(refusal)
+        reason = (
+            f"For cause: material breach notified on {for_cause.given_on:%Y-%m-%d} not cured "
+            f"by {for_cause.cure_by:%Y-%m-%d} ({for_cause.description}). {reason}"
         )
     version = version_in_force(enrolment.program, given_on) or version_in_force(
         enrolment.program, enrolment.term_start
@@ -244,12 +267,15 @@ def notice_record(
     )
     notice.full_clean()
     notice.save()
+    if for_cause is not None:
+        BreachNotice.objects.filter(pk=for_cause.pk).update(termination=notice)
     if kind == Notice.Kind.TERMINATION and effective_on <= timezone.localdate():
         _end(
             enrolment,
             status=EnrolmentStatus.TERMINATED,
             on=effective_on,
-            reason=f"Terminated by {given_by} notice of {given_on:%Y-%m-%d}",
+            reason=f"Terminated {'for cause ' if for_cause else ''}by {given_by} notice of "
+            f"{given_on:%Y-%m-%d}",
         )
         notice.applied_at = timezone.now()
         notice.save(update_fields=["applied_at"])
@@ -296,26 +322,46 @@ def enrolments_renew(*, tenant: Tenant, today: datetime.date) -> dict[str, int]:
 
 @transaction.atomic
 def onboarding_deadlines_enforce(*, tenant: Tenant, today: datetime.date) -> list[Enrolment]:
-    """Deactivate (no refund) onboarding enrolments whose deadline passed; e-mail the firm."""
+    """Onboarding enrolments whose deadline passed: the program's `onboarding.on_miss` says
+    what follows. `deactivate` ends the enrolment (a paid fee becomes refund-due when
+    `refund` is true); `notify` tells the firm once and keeps it enrolled. Idempotent."""
     missed = list(
         Enrolment.objects.select_for_update()
         .select_related("firm", "program")
-        .filter(status=EnrolmentStatus.ONBOARDING, onboarding_deadline__lt=today)
+        .filter(
+            status=EnrolmentStatus.ONBOARDING,
+            onboarding_deadline__lt=today,
+            onboarding_missed_on__isnull=True,
+        )
     )
     for enrolment in missed:
         deadline = enrolment.onboarding_deadline
-        _end(
-            enrolment,
-            status=EnrolmentStatus.DEACTIVATED,
-            on=today,
-            reason=f"Minimum criteria not met by {deadline:%Y-%m-%d}; fees are not refunded",
-        )
+        version = version_in_force(enrolment.program, deadline)
+        onboarding = policies_of(version).onboarding if version else None
+        deactivate = onboarding is None or onboarding.on_miss == "deactivate"
+        refund = bool(onboarding and onboarding.refund)
+        enrolment.onboarding_missed_on = today
+        enrolment.save(update_fields=["onboarding_missed_on"])
+        if deactivate:
+            if refund:
+                FeeInvoice.objects.filter(
+                    enrolment=enrolment, status=InvoiceStatus.PAID
+                ).update(status=InvoiceStatus.REFUND_DUE)
+            _end(
+                enrolment,
+                status=EnrolmentStatus.DEACTIVATED,
+                on=today,
+                reason=f"Minimum criteria not met by {deadline:%Y-%m-%d}; "
+                + ("paid fees are refunded" if refund else "fees are not refunded"),
+            )
         recipients = _firm_admin_emails(enrolment.firm)
         on_commit_in_scope(
-            lambda e=enrolment, to=recipients, d=deadline: send_partner_email(
-                template="enrolment_deactivated",
+            lambda e=enrolment, to=recipients, d=deadline, r=refund, t=(
+                "enrolment_deactivated" if deactivate else "onboarding_missed"
+            ): send_partner_email(
+                template=t,
                 to=to,
-                context={"enrolment": e, "tenant": tenant, "deadline": d},
+                context={"enrolment": e, "tenant": tenant, "deadline": d, "refund": r},
             )
         )
     return missed

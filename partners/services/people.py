@@ -6,16 +6,10 @@ import uuid
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from partners.models import (
-    Certification,
-    CertificationKind,
-    ContactRole,
-    Designation,
-    PartnerContact,
-    Resource,
-)
+from partners.models import Certification, ContactRole, PartnerContact, Resource
 from partners.selectors.people import active_partner_admins
 from partners.services.contacts import contact_invite
+from partners.services.vocabularies import kind_required
 from partners.terms import add_months
 from partners.uploads import checked_upload
 from tenants.errors import ApplicationError, NotAllowed
@@ -80,9 +74,9 @@ def contact_designate(
     """Set the role the program counts for a colleague (e.g. the designated partner manager)."""
     _require_partner_admin(designated_by)
     _require_same_firm(contact, designated_by)
-    if designation not in Designation.values:
-        raise ApplicationError(
-            f"{designation!r} is not a designation.", fields={"designation": ["Choose one."]}
+    if designation:  # empty: no designation
+        kind_required(
+            firm=contact.firm, vocabulary="designations", key=designation, field="designation"
         )
     contact.designation = designation
     contact.full_clean()
@@ -118,9 +112,12 @@ def resource_create(
     return resource
 
 
-def one_year_after(day: datetime.date) -> datetime.date:
-    """Annual recertification: the same day next year (29 February -> 28 February)."""
-    return add_months(day, 12)
+def expiry_after(day: datetime.date, validity_months: int | None) -> datetime.date | None:
+    """The first day a certification earned on `day` no longer counts (None: never expires).
+
+    Calendar months, so 29 February + 12 months is 28 February.
+    """
+    return None if validity_months is None else add_months(day, validity_months)
 
 
 def evidence_extension(upload: UploadedFile) -> str:
@@ -139,12 +136,21 @@ def certification_submit(
     expires_on: datetime.date | None = None,
     evidence: UploadedFile | None = None,
 ) -> Certification:
-    """Record a certification a resource earned; it counts once a manager verifies it."""
-    expires_on = expires_on or one_year_after(earned_on)
+    """Record a certification a resource earned; it counts once a manager verifies it.
+
+    Without `expires_on` it expires after the kind's `validity_months` in the firm's programs.
+    """
     errors: dict[str, list[str]] = {}
-    if kind not in CertificationKind.values:
-        errors["kind"] = [f"{kind!r} is not a certification kind."]
-    if expires_on <= earned_on:
+    try:
+        certification_kind = kind_required(
+            firm=resource.firm, vocabulary="certification_kinds", key=kind
+        )
+    except ApplicationError as exc:
+        errors.update(exc.fields)
+    else:
+        if expires_on is None:
+            expires_on = expiry_after(earned_on, certification_kind.validity_months)
+    if expires_on is not None and expires_on <= earned_on:
         errors["expires_on"] = [f"The expiry date must be after the earning date ({earned_on})."]
     extension = ""
     if evidence is not None:

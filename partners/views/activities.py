@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from partners.models import ActivityKind, AttestationKind, CustomerFeedback, VendorRelease
+from partners.forms import KindChoiceField
+from partners.models import CustomerFeedback, VendorRelease
 from partners.selectors.activities import (
     activities_visible_to,
     attestations_visible_to,
@@ -21,6 +22,7 @@ from partners.selectors.activities import (
     releases_of,
     support_issues_visible_to,
 )
+from partners.selectors.vocabularies import firm_vocabularies, kind_labels
 from partners.services.activities import (
     activity_submit,
     attestation_submit,
@@ -49,20 +51,38 @@ def in_tenant_time_zone(view: Callable) -> Callable:
 
 
 class ActivityForm(forms.Form):
-    kind = forms.ChoiceField(choices=ActivityKind.choices, label="What happened")
+    kind = KindChoiceField("activity kind", label="What happened")
     occurred_on = forms.DateField(widget=DATE_INPUT, label="Date", help_text="Not in the future.")
     description = forms.CharField(max_length=500, widget=TEXT_AREA)
     evidence_url = forms.URLField(label="Evidence link", required=False, assume_scheme="https")
 
 
 class AttestationForm(forms.Form):
-    kind = forms.ChoiceField(choices=AttestationKind.choices, label="What you attest")
+    kind = KindChoiceField("attestation kind", label="What you attest")
     statement = forms.CharField(max_length=500, widget=TEXT_AREA)
     evidence_url = forms.URLField(label="Evidence link", required=False, assume_scheme="https")
     valid_from = forms.DateField(widget=DATE_INPUT, label="Valid from")
     valid_until = forms.DateField(
         widget=DATE_INPUT, label="Valid until", required=False, help_text="Optional."
     )
+
+
+# form name -> (form, id prefix, the vocabulary its `kind` offers)
+KIND_FORMS = {
+    "activity_form": (ActivityForm, "activity", "activity_kinds"),
+    "attestation_form": (AttestationForm, "attestation", "attestation_kinds"),
+}
+
+
+def _kind_forms(request: HttpRequest, data=None, *, only: str | None = None) -> dict:
+    """The activity and attestation forms, offering only the kinds of the firm's programs."""
+    kinds = firm_vocabularies(request.contact.firm)
+    built = {}
+    for name, (form_class, prefix, vocabulary) in KIND_FORMS.items():
+        if only in (None, name):
+            built[name] = form_class(data, auto_id=f"{prefix}_%s")
+            built[name].fields["kind"].offer(kinds[vocabulary])
+    return built
 
 
 class IntegrationUpdateForm(forms.Form):
@@ -103,8 +123,7 @@ def _activities_page(request: HttpRequest, *, status: int = 200, **bound) -> Htt
     tenant, contact = request.tenant, request.contact
     releases = releases_of(tenant=tenant)
     forms_ = {
-        "activity_form": ActivityForm(auto_id="activity_%s"),
-        "attestation_form": AttestationForm(auto_id="attestation_%s"),
+        **_kind_forms(request),
         "update_form": IntegrationUpdateForm(auto_id="update_%s", releases=releases),
         "issue_form": SupportIssueForm(auto_id="issue_%s"),
         "feedback_form": FeedbackForm(auto_id="feedback_%s"),
@@ -117,6 +136,8 @@ def _activities_page(request: HttpRequest, *, status: int = 200, **bound) -> Htt
         "updates": integration_updates_visible_to(tenant=tenant, contact=contact),
         "issues": support_issues_visible_to(tenant=tenant, contact=contact),
         "feedback": customer_feedback_visible_to(tenant=tenant, contact=contact),
+        "activity_labels": kind_labels(tenant, "activity_kinds"),
+        "attestation_labels": kind_labels(tenant, "attestation_kinds"),
         **forms_,
     }
     return render(request, "partners/activities/activities.html", context, status=status)
@@ -144,7 +165,7 @@ def _firm_kwargs(request: HttpRequest) -> dict:
 @partner_required
 @in_tenant_time_zone
 def activity_add(request: HttpRequest) -> HttpResponse:
-    form = ActivityForm(request.POST, auto_id="activity_%s")
+    form = _kind_forms(request, request.POST, only="activity_form")["activity_form"]
     return _submitted(
         request,
         "activity_form",
@@ -158,7 +179,7 @@ def activity_add(request: HttpRequest) -> HttpResponse:
 @partner_required
 @in_tenant_time_zone
 def attestation_add(request: HttpRequest) -> HttpResponse:
-    form = AttestationForm(request.POST, auto_id="attestation_%s")
+    form = _kind_forms(request, request.POST, only="attestation_form")["attestation_form"]
     return _submitted(
         request,
         "attestation_form",

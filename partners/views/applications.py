@@ -59,7 +59,12 @@ def apply(request, program_slug: str | None = None):
             if isinstance(result, ContactRequest):
                 messages.success(request, "Thank you: the vendor's partner team will contact you.")
                 return redirect("home")
-            messages.success(request, "Application submitted: you will hear from us by e-mail.")
+            if result.status == ApplicationStatus.APPROVED:
+                messages.success(request, f"Welcome to the {program.name}: you are enrolled.")
+            else:
+                messages.success(
+                    request, "Application submitted: you will hear from us by e-mail."
+                )
             return redirect("portal_home", tenant_slug=request.tenant.slug)
     return render(
         request,

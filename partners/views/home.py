@@ -5,6 +5,7 @@ from django.utils import timezone
 from partners.permissions import partner_contact
 from partners.selectors import firm_contacts
 from partners.selectors.enrolments import portal_overview
+from partners.selectors.program_notices import change_notices_unread
 
 
 @login_required
@@ -24,5 +25,6 @@ def portal_home(request):
             "firm": contact.firm,
             "colleagues": firm_contacts(firm=contact.firm),
             "overviews": portal_overview(firm=contact.firm, today=timezone.localdate()),
+            "change_notices": change_notices_unread(contact=contact),
         },
     )

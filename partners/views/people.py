@@ -10,12 +10,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from partners.models import CertificationKind, ContactRole, Designation, PartnerContact
+from partners.forms import KindChoiceField
+from partners.models import ContactRole, PartnerContact
 from partners.selectors.people import (
     certifications_visible_to,
     colleagues_of,
     resources_visible_to,
     resources_with_counts,
+)
+from partners.selectors.vocabularies import (
+    Vocabulary,
+    choices_of,
+    kind_labels,
+    kinds_for_firm,
+    label_of,
 )
 from partners.services.people import (
     certification_submit,
@@ -63,7 +71,11 @@ class InviteForm(forms.Form):
 
 
 class DesignationForm(forms.Form):
-    designation = forms.ChoiceField(choices=Designation.choices, required=False)
+    designation = KindChoiceField("designation", required=False)
+
+    def __init__(self, *args, designations: Vocabulary, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["designation"].offer(designations, blank="—")
 
 
 class ResourceForm(forms.Form):
@@ -81,20 +93,24 @@ class ResourceForm(forms.Form):
 
 
 class CertificationForm(forms.Form):
-    kind = forms.ChoiceField(choices=CertificationKind.choices)
+    kind = KindChoiceField("certification kind", label="Certification")
     product = forms.CharField(max_length=60, required=False, help_text="e.g. amelia, 1desk")
     earned_on = forms.DateField(widget=DATE_INPUT, label="Earned on")
     expires_on = forms.DateField(
         widget=DATE_INPUT,
         required=False,
         label="Expires on",
-        help_text="Leave empty for one year after the earning date (annual recertification).",
+        help_text="Leave empty to follow the program's validity for this certification.",
     )
     evidence = forms.FileField(
         required=False,
         help_text="Optional: the certificate as PDF, PNG or JPEG, at most 5 MB.",
         widget=forms.FileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
     )
+
+    def __init__(self, *args, kinds: Vocabulary, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].offer(kinds)
 
 
 def _people_page(request, *, status=200, invite_form=None, resource_form=None) -> HttpResponse:
@@ -105,7 +121,8 @@ def _people_page(request, *, status=200, invite_form=None, resource_form=None) -
         "firm": contact.firm,
         "is_admin": contact.role == ContactRole.PARTNER_ADMIN,
         "colleagues": colleagues,
-        "designations": Designation.choices,
+        "designations": [("", "—"), *choices_of(kinds_for_firm(contact.firm, "designations"))],
+        "designation_labels": kind_labels(request.tenant, "designations"),
         "resources": resources_with_counts(tenant=request.tenant, contact=contact),
         "invite_form": invite_form or InviteForm(auto_id="invite_%s"),
         "resource_form": resource_form
@@ -161,7 +178,8 @@ def people_remove(request: HttpRequest, contact_id: int) -> HttpResponse:
 @partner_admin_required
 def people_designate(request: HttpRequest, contact_id: int) -> HttpResponse:
     colleague = _colleague(request, contact_id)
-    form = DesignationForm(request.POST)
+    designations = kinds_for_firm(request.contact.firm, "designations")
+    form = DesignationForm(request.POST, designations=designations)
     done = form_submitted(
         form,
         lambda data: contact_designate(
@@ -196,9 +214,14 @@ def _resource_page(request, resource_id: int, *, status=200, form=None) -> HttpR
     context = {
         "resource": resource,
         "certifications": resource.certifications.order_by("-earned_on"),
-        "form": form or CertificationForm(),
+        "certification_labels": kind_labels(request.tenant, "certification_kinds"),
+        "form": form or CertificationForm(kinds=_certification_kinds(resource)),
     }
     return render(request, "partners/people/resource.html", context, status=status)
+
+
+def _certification_kinds(resource) -> Vocabulary:
+    return kinds_for_firm(resource.firm, "certification_kinds")
 
 
 @partner_required
@@ -212,18 +235,16 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
 def certification_add(request: HttpRequest, resource_id: int) -> HttpResponse:
     resources = resources_visible_to(tenant=request.tenant, contact=request.contact)
     resource = get_object_or_404(resources, pk=resource_id)
-    form = CertificationForm(request.POST, request.FILES)
+    form = CertificationForm(request.POST, request.FILES, kinds=_certification_kinds(resource))
     certification = form_submitted(
         form,
         lambda data: certification_submit(tenant=request.tenant, resource=resource, **data),
     )
     if certification is None:
         return _resource_page(request, resource_id, status=400, form=form)
-    messages.success(
-        request,
-        f"Recorded {certification.get_kind_display()} until {certification.expires_on}; "
-        "it counts once the vendor verifies it.",
-    )
+    label = label_of(certification.kind, kind_labels(request.tenant, "certification_kinds"))
+    until = f"until {certification.expires_on}" if certification.expires_on else "with no expiry"
+    messages.success(request, f"Recorded {label} {until}; it counts once the vendor verifies it.")
     return redirect(portal_url(request, "portal_resource", resource_id=resource.pk))
 
 

@@ -109,15 +109,16 @@ def test_a_rejected_claim_needs_a_reason_and_books_nothing(db):
 
 
 def ipsoft_partner(*, good_standing=True):
+    # an Alliance Partner (its classification earns referral fees, 002 §3.0) in the US
     tenant, program, enrolment = join(
-        "ipsoft", D(2026, 2, 2), tracks=["advisor"], email="ip@partner.test"
+        "ipsoft", D(2026, 2, 2), tracks=["alliance"], email="ip@partner.test"
     )
     with tenant_scope(tenant):
         from deals.models import Product
 
         Product.objects.create(tenant=tenant, code="AMELIA", name="Amelia", category="platform")
         Enrolment.objects.filter(pk=enrolment.pk).update(
-            tier_key="registered", good_standing=good_standing
+            tier_key="registered", good_standing=good_standing, territories=["US"]
         )
         enrolment.refresh_from_db()
     return tenant, program, enrolment

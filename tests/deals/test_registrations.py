@@ -1,8 +1,13 @@
 import datetime
+import re
+import tempfile
 from decimal import Decimal
+from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 
 from deals.matching import normalize_domain
 from deals.models import DealRegistration, Product, RegistrationMatch, RegistrationStatus
@@ -28,6 +33,7 @@ from tenants.errors import ApplicationError, Conflict
 from tenants.scope import tenant_scope
 
 D = datetime.date
+DEFINITIONS = Path(__file__).resolve().parents[2] / "programs" / "definitions"
 
 
 def register(contact, name="Acme Inc.", domain="www.acme.com", **extra):
@@ -258,8 +264,29 @@ def test_extension_request_and_decision(deals_cast):
     assert registration.extension_requested_at is None
 
 
+def _share_vendor_leads(slug: str, effective_from: str) -> None:
+    """Publish a version of the seed program with `vendor_leads: true` (CIMcloud §3.1)."""
+    text = (DEFINITIONS / f"{slug}.yaml").read_text()
+    text = re.sub(r"effective_from: \S+", f"effective_from: {effective_from}", text, count=1)
+    text = text.replace("deal_registration:\n", "deal_registration:\n  vendor_leads: true\n", 1)
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as file:
+        file.write(text)
+    call_command("load_programs", file.name, publish=True, stdout=StringIO())
+
+
+def test_vendor_leads_only_where_the_program_shares_them(deals_cast):
+    c = deals_cast
+    with tenant_scope(c.tenant_a), pytest.raises(Conflict, match="does not share vendor leads"):
+        vendor_lead_offer(
+            tenant=c.tenant_a, firm=c.firm_a1, user=c.manager_a, company_name="X", country="AU"
+        )
+    with tenant_scope(c.tenant_a):
+        assert not DealRegistration.objects.exists()
+
+
 def test_vendor_lead_accept_and_decline(deals_cast):
     c = deals_cast
+    _share_vendor_leads("simpro", "2025-03-01")
     with tenant_scope(c.tenant_a):
         lead = vendor_lead_offer(
             tenant=c.tenant_a,

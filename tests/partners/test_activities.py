@@ -20,12 +20,20 @@ from partners.selectors.activities import business_days_between
 from tenants.scope import all_tenants, tenant_scope
 from tests.isolation import assert_hidden_from, assert_visible_to
 from tests.partners.test_people import certification_of, resource_of
+from tests.vocabularies import cast_programs
 
 PAGE = "/simpro/portal/activities/"
 API = "/simpro/api/v1/"
 UTC = datetime.UTC
 SYDNEY = zoneinfo.ZoneInfo("Australia/Sydney")
 NOW = datetime.datetime(2025, 6, 16, 12, 0, tzinfo=UTC)  # a Monday, noon UTC
+
+
+@pytest.fixture(autouse=True)
+def _cast_programs(request):
+    """Both cast vendors run a program declaring the kinds these tests record."""
+    if "cast" in request.fixturenames:
+        cast_programs(request.getfixturevalue("cast"))
 
 
 @pytest.fixture(autouse=True)

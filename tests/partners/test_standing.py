@@ -53,12 +53,11 @@ def contact_of(tenant, enrolment):
         return PartnerContact.objects.filter(firm=enrolment.firm).order_by("pk").first().user
 
 
-def ipsoft_advisor(loaded, email, *, territories=("US",), meets=True):
-    """An active IPsoft advisor (Registered since the manager confirmed its minimum criteria)
-    authorised in `territories`; with `meets`, it meets every Registered requirement in Q1."""
-    tenant, _program, enrolment = join(
-        "ipsoft", JOINED, tracks=["advisor"], email=email, loaded=loaded
-    )
+def ipsoft_advisor(loaded, email, *, territories=("US",), meets=True, track="advisor"):
+    """An active IPsoft advisor (or partner of `track`; Registered since the manager confirmed
+    its minimum criteria) authorised in `territories`; with `meets`, it meets every Registered
+    requirement in Q1 (an Alliance Partner needs 3 qualified opportunities, 002 §5.0)."""
+    tenant, _program, enrolment = join("ipsoft", JOINED, tracks=[track], email=email, loaded=loaded)
     with tenant_scope(tenant):
         Enrolment.objects.filter(pk=enrolment.pk).update(territories=list(territories))
         enrolment.refresh_from_db()
@@ -67,7 +66,7 @@ def ipsoft_advisor(loaded, email, *, territories=("US",), meets=True):
         )
     standing_requirements(tenant, enrolment)
     if meets:
-        qualified_deals(tenant, enrolment, 2, wins=1)
+        qualified_deals(tenant, enrolment, 3 if track == "alliance" else 2, wins=1)
     return refreshed(tenant, enrolment)
 
 
@@ -129,11 +128,12 @@ def api_order(tenant, registration, customer, on) -> dict:
 def test_a_managers_decision_stands_through_the_evaluation_and_stops_referral_fees(
     cast, eager_tasks
 ):
-    # given two active IPsoft Registered advisors that meet every Registered requirement
+    # given two active IPsoft Registered Alliance Partners (their classification earns
+    # referral fees, 002 §3.0) that meet every Registered requirement
     loaded = load_program("ipsoft")
     tenant = cast.tenant_b
-    held = ipsoft_advisor(loaded, "held@advisor.test")
-    outsider = ipsoft_advisor(loaded, "fine@advisor.test")
+    held = ipsoft_advisor(loaded, "held@advisor.test", track="alliance")
+    outsider = ipsoft_advisor(loaded, "fine@advisor.test", track="alliance")
     # when the manager puts the first out of good standing in the console, with a reason
     with time_machine.travel(noon(D(2025, 3, 20)), tick=False):
         decided = signed_in(cast.manager_b).post(
@@ -338,18 +338,20 @@ def test_every_place_says_suspended_or_terminated_never_in_good_standing(db, sta
             0,
             "Suspended: payment held until the standing is restored.",
         )
-    else:  # an ended partner's last payment follows the standing it ended in
-        assert (payout.status, payout.payable_minor) == ("payable", 300_000)
+    else:  # CIMcloud holds an ended partner's final payment until finance releases it (§8.1)
+        assert (payout.status, payout.payable_minor) == ("held", 0)
+        assert payout.hold_reason.startswith("Final payment: the partnership ended on 2026-05-20")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_standing_is_read_on_the_completion_day_not_the_day_the_order_is_recorded(
     cast, eager_tasks
 ):
-    # given an IPsoft Registered advisor in good standing, with a registration approved April 1
+    # given an IPsoft Registered Alliance Partner in good standing, with a registration
+    # approved April 1
     loaded = load_program("ipsoft")
     tenant = cast.tenant_b
-    enrolment = ipsoft_advisor(loaded, "late@erp.test")
+    enrolment = ipsoft_advisor(loaded, "late@erp.test", track="alliance")
     registration = lead(tenant, enrolment, "Bank Corp", D(2025, 4, 1))
     # when the manager puts it out of good standing on April 15
     with time_machine.travel(noon(D(2025, 4, 15)), tick=False):

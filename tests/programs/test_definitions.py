@@ -540,3 +540,168 @@ def test_a_refused_file_leaves_no_version_number_behind(db, tmp_path):
     # then the good load starts at v1: the failed one left no number behind
     assert "v1 — new draft" in printed
     assert [v.number for v in versions_of(tenant)] == [1]
+
+
+# --- vocabularies: a requirement names only kinds its program declares ----------------------
+
+
+def _kind_path(seed: str, key: str, param: str) -> str:
+    return _path(seed, key, f".params.{param}")
+
+
+UNDECLARED_KINDS = [
+    (
+        "activity kind",
+        "cimcloud",
+        "annual-training",
+        lambda r: r["params"]["kinds"].__setitem__(1, "moon_landing"),
+        lambda: (
+            f"{_kind_path('cimcloud', 'annual-training', 'kinds')}[1]: "
+            "unknown activity kind 'moon_landing'"
+        ),
+    ),
+    (
+        "attestation kind",
+        "simpro",
+        "branding-select",
+        lambda r: r["params"].__setitem__("kind", "skywriting"),
+        lambda: (
+            f"{_kind_path('simpro', 'branding-select', 'kind')}: "
+            "unknown attestation kind 'skywriting'"
+        ),
+    ),
+    (
+        "certification kind",
+        "ipsoft",
+        "cie-solution",
+        lambda r: r["params"].__setitem__("certification", "wizard"),
+        lambda: (
+            f"{_kind_path('ipsoft', 'cie-solution', 'certification')}: "
+            "unknown certification kind 'wizard'"
+        ),
+    ),
+    (
+        "designation",
+        "ipsoft",
+        "dedicated-partner-manager",
+        lambda r: r["params"].__setitem__("role", "chief_partner_officer"),
+        lambda: (
+            f"{_kind_path('ipsoft', 'dedicated-partner-manager', 'role')}: "
+            "unknown designation 'chief_partner_officer'"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("seed", "requirement", "mutate", "expected"),
+    [case[1:] for case in UNDECLARED_KINDS],
+    ids=[case[0] for case in UNDECLARED_KINDS],
+)
+def test_a_requirement_naming_an_undeclared_kind_is_refused_with_its_path(
+    db, tmp_path, seed, requirement, mutate, expected
+):
+    # given the vendor, another vendor with its program loaded, and the file naming a kind
+    # its vocabularies do not declare
+    tenant, outsider = vendor(seed), vendor("entimo")
+    load(seed_file("entimo"))
+    document = seed_document(seed)
+    mutate(requirement_of(document, requirement))
+
+    # when it is validated and loaded
+    with pytest.raises(DefinitionError) as refused:
+        validate_document(document, where=f"{seed}.yaml")
+    message, stderr = load_refused(write_definition(tmp_path, document, f"{seed}.yaml"))
+
+    # then exactly that problem is listed with its path, nothing loads, the outsider is intact
+    assert refused.value.problems == [expected()]
+    assert f"{seed}.yaml: 1 problem:" in stderr and expected() in stderr
+    assert message == "1 of 1 file(s) not loaded; nothing of them."
+    assert programs_of(tenant) == []
+    assert [v.number for v in versions_of(outsider)] == [1]
+
+
+def test_the_exact_path_of_an_undeclared_activity_kind_in_the_third_tier(db, tmp_path):
+    # given CIMcloud's Tier 2 (tiers[2]) marketing activity naming a kind nobody declares
+    tenant, outsider = vendor("cimcloud"), vendor("ipsoft")
+    document = seed_document("cimcloud")
+    assert requirement_position(document, "marketing-activity") == (2, 1)
+    requirement_of(document, "marketing-activity")["params"]["kinds"][0] = "moon_landing"
+
+    # when it is loaded
+    _, stderr = load_refused(write_definition(tmp_path, document, "cimcloud.yaml"))
+
+    # then the command names the parameter's exact place
+    assert "tiers[2].requirements[1].params.kinds[0]: unknown activity kind 'moon_landing'" in (
+        stderr
+    )
+    assert programs_of(tenant) == programs_of(outsider) == []
+
+
+def test_a_file_without_vocabularies_lists_every_kind_its_requirements_name(db):
+    # given CIMcloud's file with its vocabularies section left out
+    document = seed_document("cimcloud")
+    del document["vocabularies"]
+
+    # when it is validated
+    with pytest.raises(DefinitionError) as refused:
+        validate_document(document, where="cimcloud.yaml")
+
+    # then every kind named is a problem of its own (3 activity-count requirements, 1 listing)
+    problems = refused.value.problems
+    assert len(problems) == 1 + 2 + 5 + 1, problems
+    orientation = _kind_path("cimcloud", "orientation", "kinds")
+    listing = _kind_path("cimcloud", "website-listing", "kind")
+    assert f"{orientation}[0]: unknown activity kind 'orientation'" in problems
+    assert f"{listing}: unknown attestation kind 'website_lists_vendor'" in problems
+    # and the other vendors' files, which declare theirs, are valid
+    for seed in ("entimo", "simpro", "ipsoft"):
+        validate_document(seed_document(seed), where=f"{seed}.yaml")
+
+
+def test_a_kind_declared_twice_and_a_certification_kind_without_validity_are_refused(db):
+    document = seed_document("ipsoft")
+    vocabularies = document["vocabularies"]
+    vocabularies["activity_kinds"].append(dict(vocabularies["activity_kinds"][0]))
+    del vocabularies["certification_kinds"][2]["validity_months"]
+
+    with pytest.raises(DefinitionError) as refused:
+        validate_document(document, where="ipsoft.yaml")
+
+    assert refused.value.problems == [
+        "vocabularies.certification_kinds[2].validity_months: Field required"
+    ]
+    vocabularies["certification_kinds"][2]["validity_months"] = None  # never expires: allowed
+    with pytest.raises(DefinitionError) as refused:
+        validate_document(document, where="ipsoft.yaml")
+    assert refused.value.problems == [
+        "vocabularies.activity_kinds: key 'pipeline_review' is used twice"
+    ]
+    validate_document(seed_document("cimcloud"), where="cimcloud.yaml")  # the others load
+
+
+def test_vocabularies_are_stored_on_the_version_and_round_trip_exactly(db, tmp_path):
+    # given an IPsoft file whose CTL never expires, and Simpro loaded alongside
+    tenant, outsider = vendor("ipsoft"), vendor("simpro")
+    document = seed_document("ipsoft")
+    document["vocabularies"]["certification_kinds"][2]["validity_months"] = None
+    path = write_definition(tmp_path, document, "ipsoft.yaml")
+
+    # when both are loaded (and the IPsoft file twice)
+    load(path, seed_file("simpro"), publish=True)
+    again = load(path)
+
+    # then the version holds the file's vocabularies, the document round-trips, the digest
+    # of an equal definition is equal ("unchanged"), and Simpro keeps its own kinds
+    with tenant_scope(tenant):
+        version = ProgramVersion.objects.get()
+        stored = version_document(version)
+    assert version.vocabularies == canonical(document)["vocabularies"]
+    ctl = version.vocabularies["certification_kinds"][2]
+    assert (ctl["key"], ctl["validity_months"]) == ("ctl", None)
+    assert canonical(stored) == canonical(document)
+    assert "v1 — unchanged" in again
+    with tenant_scope(outsider):
+        simpro = ProgramVersion.objects.get()
+    assert [k["key"] for k in simpro.vocabularies["activity_kinds"]] == ["qbr"]
+    assert simpro.vocabularies["certification_kinds"] == []

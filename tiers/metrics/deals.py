@@ -4,10 +4,30 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
-from deals.models import DealRegistration, Order, RegistrationStatus, SalesActivity
+from deals.models import (
+    DealRegistration,
+    Order,
+    OrderLine,
+    Refund,
+    RegistrationStatus,
+    SalesActivity,
+)
 from partners.terms import add_months
+from programs.models import Program
+from tenants.money import from_minor
 from tiers.metrics import (
     Measure,
     by_firm,
@@ -142,3 +162,47 @@ def completed_initial_orders_unique_clients(enrolments, start, end, params):
     ).values_list("firm_id", "customer_id", "pk"):
         clients[firm_id].setdefault(customer_id, pk)
     return by_firm(enrolments, {f: list(c.values()) for f, c in clients.items()})
+
+
+@metric("net_revenue")
+def net_revenue(enrolments, start, end, params):
+    """Line amounts less refunds (recorded by the window's end) of the orders each firm
+    referred that completed in the window, in its program's currency (one query)."""
+    currencies = dict(
+        Program.objects.filter(pk__in=_programs(enrolments)).values_list("pk", "currency")
+    )
+    amount = Case(When(no_charge=True, then=Value(0)), default=F("price_minor") * F("quantity"))
+    gross = (
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .values("order")
+        .annotate(total=Sum(amount))
+        .values("total")
+    )
+    refunded = (
+        Refund.objects.filter(order=OuterRef("pk"), refunded_on__lte=end)
+        .values("order")
+        .annotate(total=Sum("amount_minor"))
+        .values("total")
+    )
+    money = BigIntegerField()
+    totals: dict[tuple[int, str], int] = defaultdict(int)
+    counted: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for firm_id, currency, pk, lines, refunds in (
+        Order.objects.filter(
+            in_window("completed_on", start, end),
+            currency__in=set(currencies.values()),
+            firm_id__in=firm_ids(enrolments),
+        )
+        .annotate(
+            gross=Coalesce(Subquery(gross, output_field=money), Value(0), output_field=money),
+            refunded=Coalesce(Subquery(refunded, output_field=money), Value(0), output_field=money),
+        )
+        .values_list("firm_id", "currency", "pk", "gross", "refunded")
+    ):
+        totals[(firm_id, currency)] += lines - refunds
+        counted[(firm_id, currency)].append(pk)
+    measures = {}
+    for e in enrolments:
+        key = (e.firm_id, currencies[e.program_id])
+        measures[e.pk] = Measure(from_minor(totals[key], key[1]), counted.get(key, [])[:200])
+    return measures

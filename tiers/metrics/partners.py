@@ -92,11 +92,11 @@ def activity_count(enrolments, start, end, params):
 def certified_resources(enrolments, start, end, params):
     """People (not certificates) holding a verified, unexpired certification at the end."""
     certifications = Certification.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gt=end),  # no expiry: a kind that never expires
         firm_id__in=firm_ids(enrolments),
         kind=params["certification"],
         status=Certification.Status.VERIFIED,
         earned_on__lte=end,
-        expires_on__gt=end,
         resource__is_active=True,
     )
     if params.get("products"):

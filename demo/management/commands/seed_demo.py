@@ -369,9 +369,9 @@ def _demo_commissions(tenant: Tenant) -> None:
     # where a program offers one financial benefit out of several (Simpro: referral fees
     # or a discount), the first firm elected the first one listed
     for enrolment in Enrolment.objects.filter(firm=firm, financial_benefit=""):
-        choices = policy_in_force(enrolment.program, tenant_today(tenant)).get(
-            "exclusive_financial_benefits"
-        )
+        choices = policy_in_force(
+            enrolment.program, tenant_today(tenant)
+        ).exclusive_financial_benefits
         if choices:
             Enrolment.objects.filter(pk=enrolment.pk).update(financial_benefit=choices[0])
     orders = Order.objects.filter(completed_on__isnull=False).values_list("pk", flat=True)
