@@ -102,7 +102,9 @@ def _withheld(net: int, rate: Decimal) -> int:
     return round_minor(Decimal(net) * rate)
 
 
-def _lines(batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: Commissions) -> list[PayoutLine]:
+def _lines(
+    batch: PayoutBatch, sums: dict[int, dict[str, int]], policy: Commissions
+) -> list[PayoutLine]:
     firm_ids = sorted(sums)
     holds = _holds(batch.tenant, batch.program, firm_ids, batch.cutoff)
     final = final_payment_holds(program=batch.program, firm_ids=firm_ids, cutoff=batch.cutoff)

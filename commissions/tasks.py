@@ -11,7 +11,6 @@ from deals.models import Order
 from programs.models import Program
 from tenants import events
 from tenants.models import Tenant
-from tenants.scope import tenant_scope
 from tenants.tasks import tenant_task, tenant_today
 
 logger = logging.getLogger(__name__)
@@ -45,19 +44,17 @@ def payouts_daily(tenant: Tenant, today: str | None = None) -> dict[str, int]:
     return {"caught_up": len(missed), "built": built}
 
 
-def _on_order_completed(*, tenant_id: int, order_id: int, **_) -> None:
-    tenant = Tenant.objects.get(pk=tenant_id)
-    with tenant_scope(tenant):
-        orders_accrue(tenant=tenant, order_ids=[order_id])
+def _accrue(tenant: Tenant, delivery: events.Delivery) -> None:
+    order_ids = delivery.ids("order_id")
+    for start in range(0, len(order_ids), CATCH_UP_CHUNK):
+        orders_accrue(tenant=tenant, order_ids=order_ids[start : start + CATCH_UP_CHUNK])
 
 
-def _on_refund_recorded(*, tenant_id: int, refund_id: int, **_) -> None:
-    tenant = Tenant.objects.get(pk=tenant_id)
-    with tenant_scope(tenant):
-        refunds_claw_back(tenant=tenant, refund_ids=[refund_id])
+def _claw_back(tenant: Tenant, delivery: events.Delivery) -> None:
+    refunds_claw_back(tenant=tenant, refund_ids=delivery.ids("refund_id"))
 
 
 def subscribe() -> None:
-    # after the tier engine's handler (apps order): the tier on the completion day is settled
-    events.subscribe(events.ORDER_COMPLETED, _on_order_completed)
-    events.subscribe(events.REFUND_RECORDED, _on_refund_recorded)
+    # after the tier stage: the tier on the completion day is settled before money is
+    events.subscribe(events.ORDER_COMPLETED, _accrue, stage=events.STAGE_MONEY)
+    events.subscribe(events.REFUND_RECORDED, _claw_back, stage=events.STAGE_MONEY)

@@ -100,9 +100,10 @@ def cast(db) -> Cast:
     )
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def eager_tasks():
-    """Run Celery tasks in-process for this test, even when the run has a real broker."""
+    """Run Celery tasks in-process, even when the run has a real broker: event reactions and
+    fan-outs complete before the test asserts. The real-worker tests turn it off."""
     from config.celery import app
 
     eager = app.conf.task_always_eager

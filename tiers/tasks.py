@@ -11,7 +11,6 @@ from programs.policies import policies_of
 from programs.selectors import version_in_force
 from tenants import events
 from tenants.models import Tenant
-from tenants.scope import tenant_scope
 from tenants.tasks import tenant_task, tenant_today
 from tiers.calendar import due_periods, term_starts_due
 from tiers.services import scheduled_tiers_apply, tiers_evaluate
@@ -64,73 +63,75 @@ def evaluate_program_period(
 
 
 def reevaluate_on_event(
-    *, tenant_id: int, firm_ids: list[int], today: datetime.date, event: str
-) -> None:
+    *, tenant: Tenant, firm_ids: list[int], today: datetime.date, event: str, run_key: str
+) -> int:
     """Programs with the `on_event` cadence re-evaluate the firms an event touched, when the
-    event is one the program's `evaluation.events` lists (CIMcloud: orders, activities, calls)."""
-    tenant = Tenant.objects.get(pk=tenant_id)
-    with tenant_scope(tenant):
-        enrolments = list(
-            Enrolment.objects.filter(firm_id__in=firm_ids)
-            .exclude(status__in=ENDED_STATUSES)
-            .select_related("program")
-        )
-        for program in {e.program for e in enrolments}:
-            version = version_in_force(program, today)
-            if version is None:
-                continue
-            policy = policies_of(version).evaluation
-            if "on_event" not in policy.cadences or event not in policy.events:
-                continue
-            mine = [e for e in enrolments if e.program_id == program.pk]
-            stamp = datetime.datetime.now().strftime("%Y%m%d%H%M%S%f")
+    event is one the program's `evaluation.events` lists (CIMcloud: orders, activities, calls).
+    One evaluation per program for all the firms; `run_key` makes a second run store nothing."""
+    enrolments = list(
+        Enrolment.objects.filter(firm_id__in=firm_ids)
+        .exclude(status__in=ENDED_STATUSES)
+        .select_related("program")
+    )
+    stored = 0
+    for program in {e.program for e in enrolments}:
+        version = version_in_force(program, today)
+        if version is None:
+            continue
+        policy = policies_of(version).evaluation
+        if "on_event" not in policy.cadences or event not in policy.events:
+            continue
+        stored += len(
             tiers_evaluate(
                 tenant=tenant,
                 program=program,
                 period=as_of(today),
-                run_key=f"event-{stamp}",
+                run_key=run_key,
                 today=today,
-                enrolments=mine,
+                enrolments=[e for e in enrolments if e.program_id == program.pk],
             )
+        )
+    return stored
 
 
-def _firms_of(tenant: Tenant, model, pk: int, field: str = "firm_id") -> list[int]:
-    with tenant_scope(tenant):
-        firm = model.objects.filter(pk=pk).values_list(field, flat=True).first()
-    return [firm] if firm else []
+#: which firms a delivery touched, and the program-format event name it counts as
+_FIRMS_OF = {
+    events.ORDER_COMPLETED: (Order, "order_id", "firm_id", "order_completed"),
+    events.REFUND_RECORDED: (Refund, "refund_id", "order__firm_id", "refund_recorded"),
+    events.SALES_ACTIVITY_RECORDED: (
+        DealRegistration,
+        "registration_id",
+        "firm_id",
+        "sales_call_recorded",
+    ),
+}
+_VERIFIED = {
+    events.ACTIVITY_VERIFIED: "activity_verified",
+    events.CERTIFICATION_VERIFIED: "certification_verified",
+}
 
 
-def _react(tenant_id: int, firm_ids: list[int], event: str) -> None:
+def _reevaluate(tenant: Tenant, delivery: events.Delivery) -> None:
+    if delivery.event in _VERIFIED:
+        firm_ids, event = delivery.ids("firm_ids"), _VERIFIED[delivery.event]
+    else:
+        model, key, firm_field, event = _FIRMS_OF[delivery.event]
+        firm_ids = list(
+            model.objects.filter(pk__in=delivery.ids(key))
+            .exclude(**{f"{firm_field}__isnull": True})
+            .values_list(firm_field, flat=True)
+            .distinct()
+        )
     if firm_ids:
-        tenant = Tenant.objects.get(pk=tenant_id)
         reevaluate_on_event(
-            tenant_id=tenant_id, firm_ids=firm_ids, today=tenant_today(tenant), event=event
+            tenant=tenant,
+            firm_ids=firm_ids,
+            today=tenant_today(tenant),
+            event=event,
+            run_key=f"event-{delivery.id}",
         )
 
 
-def _on_order_completed(*, tenant_id: int, order_id: int, **_) -> None:
-    tenant = Tenant.objects.get(pk=tenant_id)
-    _react(tenant_id, _firms_of(tenant, Order, order_id), "order_completed")
-
-
-def _on_refund_recorded(*, tenant_id: int, refund_id: int, **_) -> None:
-    tenant = Tenant.objects.get(pk=tenant_id)
-    _react(tenant_id, _firms_of(tenant, Refund, refund_id, "order__firm_id"), "refund_recorded")
-
-
-def _on_sales_activity(*, tenant_id: int, registration_id: int, **_) -> None:
-    tenant = Tenant.objects.get(pk=tenant_id)
-    firms = _firms_of(tenant, DealRegistration, registration_id)
-    _react(tenant_id, firms, "sales_call_recorded")
-
-
-def _on_activity_verified(*, tenant_id: int, firm_ids: list[int], model: str = "", **_) -> None:
-    event = "certification_verified" if model == "partners.Certification" else "activity_verified"
-    _react(tenant_id, firm_ids, event)
-
-
 def subscribe() -> None:
-    events.subscribe(events.ORDER_COMPLETED, _on_order_completed)
-    events.subscribe(events.REFUND_RECORDED, _on_refund_recorded)
-    events.subscribe(events.SALES_ACTIVITY_RECORDED, _on_sales_activity)
-    events.subscribe(events.ACTIVITY_VERIFIED, _on_activity_verified)
+    for event in (*_FIRMS_OF, *_VERIFIED):
+        events.subscribe(event, _reevaluate, stage=events.STAGE_TIERS)

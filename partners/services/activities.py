@@ -259,8 +259,9 @@ def submissions_verify(*, tenant: Tenant, queryset: QuerySet, user: AbstractBase
     )
     if changed:
         # immediate-change programs (CIMcloud) re-evaluate these firms' tiers
+        certifications = queryset.model._meta.label == "partners.Certification"
         events.emit(
-            events.ACTIVITY_VERIFIED,
+            events.CERTIFICATION_VERIFIED if certifications else events.ACTIVITY_VERIFIED,
             tenant_id=tenant.pk,
             model=queryset.model._meta.label,
             firm_ids=firm_ids,

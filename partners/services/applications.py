@@ -19,8 +19,8 @@ from partners.models import (
 from partners.notifications import send_partner_email
 from partners.services.enrolments import enrolment_create
 from programs.models import Program, Track
-from programs.selectors import version_in_force
 from programs.policies import policies_of
+from programs.selectors import version_in_force
 from tenants.errors import ApplicationError, Conflict, NotAllowed
 from tenants.models import Tenant
 from tenants.scope import on_commit_in_scope

@@ -29,7 +29,7 @@ from programs.models import ProgramVersion, Requirement, Tier
 from programs.policies import policies_of
 from programs.selectors import version_in_force
 from tenants.errors import ApplicationError, Conflict
-from tenants.models import Tenant
+from tenants.models import StaffMembership, StaffRole, Tenant
 from tenants.money import to_minor
 from tenants.scope import on_commit_in_scope
 
@@ -104,9 +104,7 @@ def enrolment_create(
         or invoice is None
         or invoice.status != InvoiceStatus.UNPAID
     ):
-        enrolment.onboarding_deadline = terms.add_months(
-            today, onboarding.months_to_meet_minimum
-        )
+        enrolment.onboarding_deadline = terms.add_months(today, onboarding.months_to_meet_minimum)
         enrolment.save(update_fields=["onboarding_deadline"])
     return enrolment
 
@@ -320,6 +318,43 @@ def enrolments_renew(*, tenant: Tenant, today: datetime.date) -> dict[str, int]:
     return {"renewed": renewed, "ended": ended}
 
 
+def _tell_onboarding_missed(
+    enrolment: Enrolment,
+    *,
+    deadline: datetime.date,
+    deactivated: bool,
+    refund: bool,
+    rejoin_waiver: bool,
+) -> None:
+    """After commit: the firm's admins learn the outcome, and so does its partner manager,
+    who follows up when the firm stays enrolled."""
+    context = {
+        "enrolment": enrolment,
+        "tenant": enrolment.tenant,
+        "deadline": deadline,
+        "refund": refund,
+        "deactivated": deactivated,
+        "rejoin_waiver": rejoin_waiver,
+        "manager": enrolment.partner_manager,
+    }
+    firm_admins = _firm_admin_emails(enrolment.firm)
+    if enrolment.partner_manager_id:
+        managers = [enrolment.partner_manager.email]
+    else:
+        managers = list(
+            StaffMembership.objects.filter(
+                tenant_id=enrolment.tenant_id, role=StaffRole.MANAGER, user__is_active=True
+            ).values_list("user__email", flat=True)
+        )
+    template = "enrolment_deactivated" if deactivated else "onboarding_missed"
+
+    def send() -> None:
+        send_partner_email(template=template, to=firm_admins, context=context)
+        send_partner_email(template="onboarding_missed_manager", to=managers, context=context)
+
+    on_commit_in_scope(send)
+
+
 @transaction.atomic
 def onboarding_deadlines_enforce(*, tenant: Tenant, today: datetime.date) -> list[Enrolment]:
     """Onboarding enrolments whose deadline passed: the program's `onboarding.on_miss` says
@@ -327,7 +362,7 @@ def onboarding_deadlines_enforce(*, tenant: Tenant, today: datetime.date) -> lis
     `refund` is true); `notify` tells the firm once and keeps it enrolled. Idempotent."""
     missed = list(
         Enrolment.objects.select_for_update()
-        .select_related("firm", "program")
+        .select_related("firm", "program", "tenant", "partner_manager")
         .filter(
             status=EnrolmentStatus.ONBOARDING,
             onboarding_deadline__lt=today,
@@ -340,13 +375,15 @@ def onboarding_deadlines_enforce(*, tenant: Tenant, today: datetime.date) -> lis
         onboarding = policies_of(version).onboarding if version else None
         deactivate = onboarding is None or onboarding.on_miss == "deactivate"
         refund = bool(onboarding and onboarding.refund)
+        fees = policies_of(version).fees if version else None
+        rejoin_waiver = bool(fees and fees.rejoin_waiver != "none")
         enrolment.onboarding_missed_on = today
         enrolment.save(update_fields=["onboarding_missed_on"])
         if deactivate:
             if refund:
-                FeeInvoice.objects.filter(
-                    enrolment=enrolment, status=InvoiceStatus.PAID
-                ).update(status=InvoiceStatus.REFUND_DUE)
+                FeeInvoice.objects.filter(enrolment=enrolment, status=InvoiceStatus.PAID).update(
+                    status=InvoiceStatus.REFUND_DUE
+                )
             _end(
                 enrolment,
                 status=EnrolmentStatus.DEACTIVATED,
@@ -354,14 +391,11 @@ def onboarding_deadlines_enforce(*, tenant: Tenant, today: datetime.date) -> lis
                 reason=f"Minimum criteria not met by {deadline:%Y-%m-%d}; "
                 + ("paid fees are refunded" if refund else "fees are not refunded"),
             )
-        recipients = _firm_admin_emails(enrolment.firm)
-        on_commit_in_scope(
-            lambda e=enrolment, to=recipients, d=deadline, r=refund, t=(
-                "enrolment_deactivated" if deactivate else "onboarding_missed"
-            ): send_partner_email(
-                template=t,
-                to=to,
-                context={"enrolment": e, "tenant": tenant, "deadline": d, "refund": r},
-            )
+        _tell_onboarding_missed(
+            enrolment,
+            deadline=deadline,
+            deactivated=deactivate,
+            refund=refund,
+            rejoin_waiver=rejoin_waiver,
         )
     return missed

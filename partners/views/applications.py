@@ -62,9 +62,7 @@ def apply(request, program_slug: str | None = None):
             if result.status == ApplicationStatus.APPROVED:
                 messages.success(request, f"Welcome to the {program.name}: you are enrolled.")
             else:
-                messages.success(
-                    request, "Application submitted: you will hear from us by e-mail."
-                )
+                messages.success(request, "Application submitted: you will hear from us by e-mail.")
             return redirect("portal_home", tenant_slug=request.tenant.slug)
     return render(
         request,

@@ -260,6 +260,14 @@ def test_notify_keeps_the_partner_onboarding_and_mails_once(
         **{"on_miss: deactivate": "on_miss: notify"},
     )
     tenant, enrolment, invoice = paid_onboarding("founder@notify.test", loaded=notifying)
+    manager = StaffMembershipFactory(
+        tenant=tenant, role="manager", user=UserFactory(email="manager@notify.test")
+    ).user
+    # outsider: a manager of the seed IPsoft tenant hears nothing of this firm
+    ipsoft, _, _ = paid_onboarding("founder@ipsoft-other.test")
+    StaffMembershipFactory(
+        tenant=ipsoft, role="manager", user=UserFactory(email="manager@ipsoft.test")
+    )
     mail.outbox.clear()
 
     daily(tenant, DEADLINE + datetime.timedelta(days=1), django_capture_on_commit_callbacks)
@@ -267,10 +275,17 @@ def test_notify_keeps_the_partner_onboarding_and_mails_once(
 
     reloaded(tenant, enrolment, invoice)
     assert (enrolment.status, enrolment.ended_on) == (EnrolmentStatus.ONBOARDING, None)
+    assert enrolment.onboarding_missed_on == DEADLINE + datetime.timedelta(days=1)
     assert invoice.status == "paid"
     [message] = mails_to("founder@notify.test")
     assert "missed the onboarding deadline" in message.subject
     assert "You stay enrolled" in message.body
+    [to_manager] = mails_to("manager@notify.test")
+    assert "keeps the partner enrolled; please contact the firm" in to_manager.body
+    assert mails_to("manager@ipsoft.test") == []
+    page = console(manager).get(f"/admin/partners/enrolment/{enrolment.pk}/change/")
+    assert page.status_code == 200
+    assert "Onboarding missed on" in page.content.decode()
 
 
 def test_the_apply_page_states_what_a_missed_deadline_means(db, tmp_path, applicant):

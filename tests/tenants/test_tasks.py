@@ -93,6 +93,7 @@ def real_worker(tmp_path):
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
     }
+    app.conf.task_always_eager = False  # eager_tasks (autouse) restores it afterwards
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
         [
