@@ -4,12 +4,23 @@
 import datetime
 
 import pytest
+import time_machine
 from django.db import transaction
+from django.test import Client
 
+from commissions.models import CommissionLine
+from deals.imports_orders import LINE_COLUMNS, ORDER_COLUMNS
+from deals.models import Product
+from deals.services.orders import customer_upsert
 from partners.models import Activity
 from partners.services.activities import submissions_verify
 from tenants import events
 from tenants.scope import current_scope_or_none, tenant_scope
+from tenants.services import api_key_create
+from tests.deals.test_import_pages import upload
+from tests.deals.test_imports import as_csv
+from tests.programs.test_policies_obeyed import evaluations_of
+from tests.tiers.conftest import join, lead, noon
 
 
 @pytest.fixture
@@ -121,3 +132,57 @@ def test_verifying_activities_announces_the_firms(cast, django_capture_on_commit
         events.unsubscribe(events.ACTIVITY_VERIFIED, record)
     assert changed == 1
     assert got == [(events.ACTIVITY_VERIFIED, [cast.firm_a1.pk])]
+
+
+@pytest.mark.django_db(transaction=True)  # the deliveries follow the import's commit
+def test_an_orders_file_of_many_orders_is_one_delivery_one_evaluation_and_every_accrual():
+    joined = datetime.date(2025, 4, 15)
+    tenant, _, partner = join("cimcloud", joined, email="founder@orders.test")
+    rows = []
+    with tenant_scope(tenant):
+        Product.objects.create(tenant=tenant, code="CORE", name="Core", category="subscription")
+    for n in (1, 2, 3):
+        registration = lead(tenant, partner, f"Buyer {n} Inc", datetime.date(2025, 4, 20))
+        with tenant_scope(tenant):
+            customer_upsert(tenant=tenant, external_id=f"B{n}", name=f"Buyer {n} Inc")
+        rows.append(
+            {
+                "order_external_id": f"SO-{n}",
+                "customer_external_id": f"B{n}",
+                "ordered_on": "2025-05-01",
+                "currency": "USD",
+                "registration_id": registration.pk,
+                "order_form_signed_on": "2025-05-02",
+                "initial_payment_received_on": "2025-05-03",
+                "product_code": "CORE",
+                "quantity": "1",
+                "list_price": "1000.00",
+                "price": "1000.00",
+            }
+        )
+    with tenant_scope(tenant):
+        _, token = api_key_create(tenant=tenant, name="ERP", created_by=None)
+    deliveries = []
+
+    def count(tenant, delivery):
+        deliveries.append(len(delivery.payloads))
+
+    events.subscribe(events.ORDER_COMPLETED, count)
+    evaluations_before = evaluations_of(tenant, partner)
+    try:
+        with time_machine.travel(noon(datetime.date(2025, 5, 4)), tick=False):
+            response = Client().post(
+                "/cimcloud/api/v1/imports/orders/",
+                {"file": upload(as_csv(ORDER_COLUMNS + LINE_COLUMNS, rows), "orders.csv")},
+                headers={"Authorization": f"Api-Key {token}"},
+            )
+    finally:
+        events.unsubscribe(events.ORDER_COMPLETED, count)
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 3
+    assert deliveries == [3]  # one delivery carrying the three orders
+    evaluations = evaluations_of(tenant, partner)
+    assert len(evaluations) == len(evaluations_before) + 1  # re-evaluated once, not thrice
+    with tenant_scope(tenant):
+        accrued = set(CommissionLine.objects.values_list("order__external_id", flat=True))
+    assert accrued == {"SO-1", "SO-2", "SO-3"}
