@@ -8,7 +8,8 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from commissions import ledger
 from commissions.calculation import LineFacts, Rule, line_outcome
@@ -20,6 +21,7 @@ from partners.selectors.tax import tax_document_valid_on, tax_document_validity
 from programs.models import CommissionRule, ProgramVersion, Tier, Track
 from programs.selectors import version_in_force
 from programs.serialization import rule_conditions, rule_tracks
+from tenants.bulk import insert_rows
 from tenants.models import Tenant
 from tenants.money import format_minor, round_minor
 from tiers.selectors import tiers_held_on
@@ -163,6 +165,48 @@ def accrual_key(line: CommissionLine) -> str:
     return f"accrual:line:{line.order_line_id}:program:{line.program_id}"
 
 
+LINE_FIELDS = (
+    "tenant_id",
+    "order_id",
+    "order_line_id",
+    "firm_id",
+    "program_id",
+    "version_id",
+    "rule_key",
+    "rule_name",
+    "tier_key",
+    "basis_minor",
+    "rate",
+    "amount_minor",
+    "currency",
+    "earned",
+    "explanation",
+    "completed_on",
+    "calculated_at",
+)
+
+
+def _lines_insert(lines: list[CommissionLine]) -> None:
+    """Write the calculated lines as rows (COPY on PostgreSQL) and give them their ids.
+
+    The orders are locked and their calculated lines read under that lock, so these lines
+    are new; the unique (order line, program) constraint is still the last word.
+    """
+    now = timezone.now()
+    for line in lines:
+        line.calculated_at = now
+    ids = insert_rows(
+        CommissionLine,
+        LINE_FIELDS,
+        [tuple(getattr(line, name) for name in LINE_FIELDS) for line in lines],
+        with_ids=True,
+    )
+    for line, pk in zip(lines, ids, strict=True):
+        line.pk = pk
+        line._state.adding = False
+        line._state.db = connection.alias
+
+
 @transaction.atomic
 def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLine]:
     """Calculate every not-yet-calculated line of these completed orders and book accruals.
@@ -241,9 +285,8 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
                     completed_on=order.completed_on,
                 )
             )
-    CommissionLine.objects.bulk_create(lines)
-    ledger.entries_book(
-        tenant,
+    _lines_insert(lines)
+    ledger.entries_insert_new(
         [
             ledger.entry(
                 tenant=tenant,

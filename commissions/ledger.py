@@ -4,6 +4,7 @@ import calendar
 import datetime
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from commissions.models import EntryKind, LedgerEntry, PeriodClose
 from partners.models import PartnerFirm
@@ -11,6 +12,7 @@ from programs.models import Program, ProgramVersion
 from programs.policies import FORMAT_DEFAULT, policies_of
 from programs.schema import Commissions
 from programs.selectors import version_in_force
+from tenants.bulk import insert_rows
 from tenants.models import Tenant
 
 
@@ -103,6 +105,40 @@ def entries_book(tenant: Tenant, entries: list[LedgerEntry]) -> list[LedgerEntry
     # the unique (tenant, key) constraint settles a race between two workers
     LedgerEntry.objects.bulk_create(fresh, ignore_conflicts=True)
     return fresh
+
+
+ENTRY_FIELDS = (
+    "tenant_id",
+    "program_id",
+    "firm_id",
+    "currency",
+    "kind",
+    "amount_minor",
+    "key",
+    "occurred_on",
+    "booked_on",
+    "due_on",
+    "commission_line_id",
+    "refund_id",
+    "claim_id",
+    "batch_id",
+    "version_id",
+    "memo",
+    "created_at",
+    "created_by_id",
+)
+
+
+def entries_insert_new(entries: list[LedgerEntry]) -> None:
+    """Book entries whose keys cannot exist yet (they name rows made in this transaction,
+    like the accrual of a line just calculated), as rows: COPY on PostgreSQL. A key that
+    exists after all fails the whole transaction on the unique (tenant, key) constraint."""
+    now = timezone.now()
+    rows = []
+    for e in entries:
+        e.created_at = now
+        rows.append(tuple(getattr(e, name) for name in ENTRY_FIELDS))
+    insert_rows(LedgerEntry, ENTRY_FIELDS, rows)
 
 
 def balance(*, firm: PartnerFirm, program: Program, as_of: datetime.date | None = None) -> int:

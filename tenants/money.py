@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import get_currency_precision
 from django.conf import settings
 
 from tenants.errors import ApplicationError
@@ -33,6 +33,7 @@ class InvalidAmount(ApplicationError):
     code = "invalid_amount"
 
 
+@lru_cache(maxsize=256)
 def exponent(currency: str) -> int:
     """The currency's number of decimals (ISO 4217 minor unit): JPY 0, USD 2, KWD 3."""
     return get_currency_precision(currency.upper())
@@ -117,8 +118,25 @@ def format_minor_number(
     return _format(from_minor(amount_minor, currency), currency, NUMBER_PATTERN, locale)
 
 
+@lru_cache(maxsize=32)
+def _symbols(locale: Locale) -> tuple[str, str]:
+    """(group, decimal) separators of the locale's Latin digits, from babel's CLDR data."""
+    symbols = locale.number_symbols["latn"]
+    return symbols["group"], symbols["decimal"]
+
+
 def _format(amount: Decimal, currency: str, pattern: str, locale: Locale | str | None) -> str:
-    # round by our rule first: babel would otherwise round half-even on its own
+    """The amount in the fixed pattern: digits grouped by three, the currency's decimals,
+    the locale's separators (and " USD" for DISPLAY_PATTERN). The pattern is fixed, so
+    only the symbols come from the locale: this runs thousands of times per statement
+    or accrual run, where babel's general pattern engine costs ~20 us a call."""
+    # round by our rule first (half-up), never babel's half-even
     exact = round_amount(amount, currency)
     where = _locale(locale) if isinstance(locale, str) else locale or display_locale()
-    return format_currency(exact, currency.upper(), format=pattern, locale=where)
+    group, decimal = _symbols(where)
+    text = f"{abs(exact):,.{exponent(currency)}f}"
+    if (group, decimal) != (",", "."):
+        text = text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+    if exact < 0:
+        text = "-" + text  # the pattern's own sign, as babel writes it (not U+2212)
+    return f"{text} {currency.upper()}" if pattern == DISPLAY_PATTERN else text

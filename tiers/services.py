@@ -16,10 +16,10 @@ from programs.models import Program, ProgramVersion, Tier
 from programs.periods import last_closed_day
 from programs.policies import policies_of
 from programs.selectors import version_in_force
+from tenants.bulk import collection_paused, id_set, insert_rows
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tiers import engine
-from tiers.bulk import collection_paused, id_set, insert_rows
 from tiers.models import (
     AssignmentSource,
     EvaluationStatus,

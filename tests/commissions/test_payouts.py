@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from commissions.models import (
     BatchStatus,
@@ -22,7 +24,7 @@ from commissions.payouts import (
 )
 from commissions.tasks import payouts_daily
 from deals.services.orders import refund_record
-from partners.models import Enrolment, PayoutProfile
+from partners.models import Enrolment, PartnerFirm, PayoutProfile
 from programs.models import ProgramVersion
 from programs.services import program_draft_from, program_version_publish
 from tenants.errors import Conflict
@@ -293,3 +295,49 @@ def test_adding_an_order_in_may_is_payable_by_june_30_even_with_july_runs(db):
         due = periods_due(program=program, today=D(2026, 8, 1))
     assert due == [D(2026, 5, 1), D(2026, 6, 1), D(2026, 7, 1)]
     assert datetime.date(2026, 6, 30) == build(tenant, program, due[0])[0].due_on
+
+
+def _more_payees(tenant, program, count: int, on: datetime.date) -> None:
+    """`count` more partners with 100.00 booked on `on` (rows written directly: the batch,
+    not the partners' history, is what is measured)."""
+    with tenant_scope(tenant):
+        firms = PartnerFirm.objects.bulk_create(
+            PartnerFirm(tenant=tenant, name=f"Payee {on:%m}-{n:04}", country="US")
+            for n in range(count)
+        )
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(
+                tenant=tenant,
+                program=program,
+                firm=firm,
+                currency="USD",
+                kind=EntryKind.ADJUSTMENT,
+                amount_minor=10_000,
+                key=f"bench:{firm.pk}:{on}",
+                occurred_on=on,
+                booked_on=on,
+                memo="Adjustment",
+            )
+            for firm in firms
+        )
+
+
+@pytest.mark.services  # COPY writes every line in one statement; SQLite batches its inserts
+def test_a_batch_is_built_in_the_same_queries_for_ten_partners_or_six_thousand(db):
+    tenant, program, enrolment = cim_partner()
+    one_sale(tenant, enrolment)
+    _more_payees(tenant, program, 9, MAY)
+    _more_payees(tenant, program, 5_999, D(2026, 6, 10))  # > one INSERT batch
+    queries = []
+    for period in (D(2026, 5, 1), D(2026, 6, 1)):
+        with CaptureQueriesContext(connection) as captured:
+            batch, built = build(tenant, program, period)
+        assert built
+        queries.append(len(captured))
+        with tenant_scope(tenant):
+            lines = PayoutLine.objects.filter(batch=batch).count()
+        # May's nine payees have no tax form: held, and carried forward into June
+        assert lines == (10 if period.month == 5 else 9 + 5_999)
+    assert queries[0] == queries[1]
+    with tenant_scope(tenant):  # the partner who sold in May is in May's batch only
+        assert not PayoutLine.objects.filter(batch=batch, firm=enrolment.firm).exists()

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from partners.models import Enrolment
-from tiers.bulk import id_set
+from tenants.bulk import id_set
 
 
 @dataclass
