@@ -361,7 +361,7 @@ def onboarding_deadlines_enforce(*, tenant: Tenant, today: datetime.date) -> lis
     what follows. `deactivate` ends the enrolment (a paid fee becomes refund-due when
     `refund` is true); `notify` tells the firm once and keeps it enrolled. Idempotent."""
     missed = list(
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))  # partner_manager is an outer join
         .select_related("firm", "program", "tenant", "partner_manager")
         .filter(
             status=EnrolmentStatus.ONBOARDING,
