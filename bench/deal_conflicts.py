@@ -83,6 +83,8 @@ def load(tenant, firms, program, registrations: int, customers: int) -> None:
             "decision_reason",
             "submitted_at",
             "extension_reason",
+            "rejection_reason",
+            "rejection_reason_label",
         ],
         (
             (
@@ -105,6 +107,8 @@ def load(tenant, firms, program, registrations: int, customers: int) -> None:
                 ("submitted", "approved", "expired")[i % 3],
                 "",
                 now,
+                "",
+                "",
                 "",
             )
             for i in range(registrations)

@@ -151,6 +151,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+CELERY_TASK_ROUTES = {
+    # a program's evaluation can take a minute at 100,000 partners: its own workers
+    "tiers.tasks.evaluate_program_period": {"queue": "evaluations"},
+}
+# Everything else (domain events, the daily fan-outs, e-mail); one deployment's name, so
+# two deployments (or a test's workers) can share a Redis without taking each other's work.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

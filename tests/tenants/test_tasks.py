@@ -1,6 +1,9 @@
+import datetime
 import os
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -8,11 +11,18 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from commissions.models import BatchItem, PayoutBatch
 from config.celery import app
 from tenants.scope import current_scope_or_none, tenant_scope
-from tenants.tasks import tenant_row_counts
+from tenants.tasks import run_for_every_tenant, tenant_row_counts
+from tests.commissions.conftest import cim_partner
+from tests.commissions.test_payouts import one_sale
+from tests.factories import TenantFactory
+from tests.partners.conftest import load_program
+from tests.programs.test_policies_obeyed import variant
 
 ROOT = Path(__file__).resolve().parents[2]
+HOST = socket.gethostname()
 
 
 class expected_counts(dict):
@@ -63,7 +73,6 @@ def test_every_beat_entry_names_a_registered_task():
 
 
 def test_fan_out_enqueues_one_task_per_active_tenant(cast, eager_tasks):
-    from tenants.tasks import run_for_every_tenant
 
     assert run_for_every_tenant.apply(args=["partners.tasks.enrolments_daily"]).get() == 2
 
@@ -83,50 +92,82 @@ def _database_url() -> str:
     )
 
 
-@pytest.fixture
-def real_worker(tmp_path):
-    """A real `celery worker` process on its own queue, against Redis and the test database."""
+def _start_workers(tmp_path, count: int) -> tuple[str, list[subprocess.Popen], list]:
+    """`count` real `celery worker` processes sharing one new queue (their default queue
+    too, so what a task enqueues stays with them), against Redis and the test database."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.test_settings",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
+        "CELERY_DEFAULT_QUEUE": queue,
     }
     app.conf.task_always_eager = False  # eager_tasks (autouse) restores it afterwards
-    log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield queue
-    finally:
+    workers, logs = [], []
+    for n in range(count):
+        log = (tmp_path / f"worker-{n}.log").open("wb")
+        logs.append(log)
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--concurrency=1",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"{queue}-{n}@{HOST}",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--loglevel=INFO",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    return queue, workers, logs
+
+
+def _stop_workers(workers: list[subprocess.Popen], logs: list) -> None:
+    for worker in workers:
         worker.terminate()
+    for worker in workers:
         try:
             worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+    for log in logs:
         log.close()
+
+
+@pytest.fixture
+def real_worker(tmp_path):
+    """A real `celery worker` process on its own queue, against Redis and the test database."""
+    queue, workers, logs = _start_workers(tmp_path, 1)
+    try:
+        yield queue
+    finally:
+        _stop_workers(workers, logs)
+
+
+@pytest.fixture
+def two_real_workers(tmp_path):
+    """Two real workers on one queue: (queue, the paths of their logs)."""
+    queue, workers, logs = _start_workers(tmp_path, 2)
+    try:
+        yield queue, [Path(log.name) for log in logs]
+    finally:
+        _stop_workers(workers, logs)
 
 
 @pytest.mark.services
@@ -137,3 +178,52 @@ def test_real_worker_runs_tenant_tasks_without_leaking_between_them(cast, real_w
     assert first.get(timeout=60) == expected_counts(2, 3, 3)
     second = tenant_row_counts.apply_async(args=[cast.tenant_b.pk], queue=real_worker)
     assert second.get(timeout=60) == expected_counts(1, 1, 1)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_one_fan_out_build_each_payout_batch_once(two_real_workers, tmp_path):
+    """Beat may deliver a tick twice, and two workers take the copies at the same time:
+    every month's batch is still built once and every accrual is paid once."""
+    queue, logs = two_real_workers
+    sold = {}
+    for loaded, email in (
+        (load_program("cimcloud"), "founder@one.test"),
+        (variant(tmp_path, "cimcloud", "cimtwo", "CIMcloud Two"), "founder@two.test"),
+    ):
+        tenant, _, enrolment = cim_partner(email, loaded=loaded)
+        one_sale(tenant, enrolment)
+        sold[tenant] = enrolment
+    outsider = TenantFactory(slug="ipsoft", name="IPsoft")  # nothing to pay
+    fan_outs = [
+        run_for_every_tenant.apply_async(args=["commissions.tasks.payouts_daily"], queue=queue)
+        for _ in range(4)
+    ]
+    assert [f.get(timeout=60) for f in fan_outs] == [3, 3, 3, 3]
+    _wait_until_drained(queue)
+    stats = app.control.inspect(destination=[f"{queue}-0@{HOST}", f"{queue}-1@{HOST}"]).stats()
+    ran = [s["total"].get("commissions.tasks.payouts_daily", 0) for s in stats.values()]
+    assert sum(ran) == 12 and max(ran) < 12  # 4 ticks x 3 tenants, shared by both
+    assert "Traceback" not in "".join(path.read_text() for path in logs)
+    for tenant, enrolment in sold.items():
+        with tenant_scope(tenant):
+            may = PayoutBatch.objects.get(period=datetime.date(2026, 5, 1))
+            assert PayoutBatch.objects.filter(period=may.period).count() == 1
+            settled = BatchItem.objects.filter(firm=enrolment.firm).values_list("entry", flat=True)
+            assert len(settled) == len(set(settled)) == 1  # the one accrual, paid once
+            assert may.lines.get(firm=enrolment.firm).payable_minor == 300_000
+    with tenant_scope(outsider):
+        assert not PayoutBatch.objects.exists()
+
+
+def _wait_until_drained(queue: str, timeout: float = 90) -> None:
+    """Until nothing waits in the queue and no taken task is unacknowledged (acks_late:
+    a task is acknowledged once it has finished)."""
+    with app.connection_for_write() as conn:
+        redis = conn.default_channel.client
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if redis.llen(queue) == 0 and redis.hlen("unacked") == 0:
+                return
+            time.sleep(0.3)
+    raise AssertionError(f"the workers did not finish the queue {queue} in {timeout} s")
