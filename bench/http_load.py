@@ -235,11 +235,10 @@ def queries_per_request(tenant, partner, staff, token, explain=False) -> dict[st
 
 
 def start_server(config: str) -> subprocess.Popen:
-    """gunicorn with `config` ("gthread:2x4" = 2 workers x 4 threads, "sync:3")."""
+    """The Dockerfile's server (config/gunicorn.py) at `config` = "<workers>x<threads>"."""
     from django.conf import settings
 
-    kind, _, size = config.partition(":")
-    workers, _, threads = size.partition("x")
+    workers, _, threads = config.partition("x")
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -254,6 +253,9 @@ def start_server(config: str) -> subprocess.Popen:
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
         "STATIC_ROOT": str(Path(tempfile.gettempdir()) / "prm-bench-static"),
+        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+        "WEB_CONCURRENCY": workers,
+        "GUNICORN_THREADS": threads or "1",
     }
     # as the Dockerfile does: the manifest storage serves only collected files
     subprocess.run(
@@ -266,16 +268,14 @@ def start_server(config: str) -> subprocess.Popen:
         sys.executable,
         "-m",
         "gunicorn",
-        "config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{PORT}",
-        "--workers",
-        workers,
+        "--config",
+        "config/gunicorn.py",
+        "--access-logfile",
+        "/dev/null",
         "--log-level",
         "warning",
+        "config.wsgi:application",
     ]
-    if kind == "gthread":
-        command += ["--worker-class", "gthread", "--threads", threads or "4"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(100):
         try:
@@ -434,8 +434,8 @@ def main() -> None:
     parser.add_argument(
         "--server",
         nargs="+",
-        default=["sync:3", "gthread:2x4", "gthread:4x4"],
-        help="gunicorn configurations to compare: sync:<workers> or gthread:<workers>x<threads>",
+        default=["3x1", "2x4", "4x4"],
+        help="gunicorn configurations to compare, <workers>x<threads> (config/gunicorn.py)",
     )
     args = parser.parse_args()
     in_throwaway_database(lambda: run(args))
