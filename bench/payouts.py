@@ -532,7 +532,8 @@ def run_child(mode: str, batch_id: int) -> dict:
     done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", mode, str(batch_id)],
         env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=None if os.environ.get("PRM_BENCH_PROFILE_EXPORT") else subprocess.PIPE,
         text=True,
         check=True,
     )
@@ -609,7 +610,15 @@ def run(n: int, args, export: bool) -> None:
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        export_child(sys.argv[2], int(sys.argv[3]))
+        if os.environ.get("PRM_BENCH_PROFILE_EXPORT") and sys.argv[2] == "csv":
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as profile:
+                export_child(sys.argv[2], int(sys.argv[3]))
+            pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(20)
+        else:
+            export_child(sys.argv[2], int(sys.argv[3]))
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--firms", type=int, nargs="+", default=[10_000, 100_000])

@@ -12,8 +12,9 @@ import csv
 import datetime
 import io
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -25,7 +26,7 @@ from weasyprint import HTML
 
 from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
 from commissions.statements import statement_of
-from tenants.money import from_minor
+from tenants.money import exponent, from_minor
 
 CHUNK_ROWS = 2000
 CSV_CHUNK_CHARS = 64 * 1024
@@ -72,15 +73,34 @@ TOTALS = (
 Row = tuple[Any, ...]
 
 
+@lru_cache(maxsize=8192)  # an export repeats its rule keys, tiers, rates and memos
 def spreadsheet_text(value: str | None) -> str:
     """User text made inert for spreadsheets: a leading = + - @ tab or CR gets a ' before it."""
-    # control characters go first (XLSX cannot hold them), so none can hide a leading "="
-    value = ILLEGAL_CHARACTERS_RE.sub("", value or "")
+    if not value:
+        return ""
+    if not value.isprintable():  # control characters go first (XLSX cannot hold them),
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # so none can hide a leading "="
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def _amount(minor: int, currency: str) -> Decimal:
     return from_minor(minor, currency)
+
+
+def _amount_text(minor: int, currency: str) -> str:
+    """The same amount as `_amount` gives, as the text str() of it is ("-12.50", "-1250"),
+    without a Decimal per cell (the CSV of a batch has a million of them)."""
+    places = exponent(currency)
+    sign = "-" if minor < 0 else ""
+    if not places:
+        return f"{sign}{abs(minor)}"
+    whole, part = divmod(abs(minor), 10**places)
+    return f"{sign}{whole}.{part:0{places}d}"
+
+
+Amount = Callable[[int, str], Any]
+KIND_LABELS = dict(EntryKind.choices)
+STATUS_LABELS = dict(PayoutLine.Status.choices)
 
 
 def _order_label(order_id: int | None, external_id: str | None, customer: str | None) -> str:
@@ -97,12 +117,12 @@ def _partner_lines(batch: PayoutBatch) -> list:
     )
 
 
-def _summary_rows(lines: list, currency: str) -> Iterator[Row]:
+def _summary_rows(lines: list, currency: str, amount: Amount = _amount) -> Iterator[Row]:
     for line in lines:
         yield (
             spreadsheet_text(line.firm__name),
-            *(_amount(getattr(line, name), currency) for name in TOTALS),
-            spreadsheet_text(PayoutLine.Status(line.status).label),
+            *(amount(getattr(line, name), currency) for name in TOTALS),
+            spreadsheet_text(STATUS_LABELS[line.status]),
             spreadsheet_text(line.hold_reason),
         )
 
@@ -117,15 +137,28 @@ def _totals_row(lines: list, currency: str) -> Row:
     return ("Total", *(_amount(total, currency) for total in totals), "", "")
 
 
-def _detail_rows(batch: PayoutBatch, lines: list) -> Iterator[Row]:
-    """One row per entry the batch settled, with its partner's line; streamed from the database."""
-    by_firm = {line.firm_id: line for line in lines}
+def _detail_rows(batch: PayoutBatch, lines: list, amount: Amount = _amount) -> Iterator[Row]:
+    """One row per entry the batch settled, with its partner's line; streamed from the database.
+
+    Plain tuples and per-partner cells computed once: the row is the export's hot path.
+    The query is built here, in the caller's scope; the rows are read as they are consumed.
+    """
+    currency = batch.currency
+    partner_cells = {
+        line.firm_id: (
+            spreadsheet_text(line.firm__name),
+            spreadsheet_text(STATUS_LABELS[line.status]),
+            spreadsheet_text(line.hold_reason),
+            amount(line.payable_minor, currency),
+        )
+        for line in lines
+    }
+    kinds = {kind: spreadsheet_text(label) for kind, label in KIND_LABELS.items()}
     entries = (
         LedgerEntry.objects.filter(settlement__batch=batch)
         .order_by("firm__name", "booked_on", "pk")
         .values_list(
             "firm_id",
-            "firm__name",
             "kind",
             "booked_on",
             "due_on",
@@ -140,36 +173,45 @@ def _detail_rows(batch: PayoutBatch, lines: list) -> Iterator[Row]:
             "currency",
             "key",
             "memo",
-            named=True,
         )
     )
-    return (_detail_row(entry, by_firm[entry.firm_id]) for entry in entries.iterator(CHUNK_ROWS))
+    return _entry_rows(entries.iterator(CHUNK_ROWS), partner_cells, kinds, amount)
 
 
-def _detail_row(entry, line) -> Row:
-    order = _order_label(
-        entry.commission_line__order_id,
-        entry.commission_line__order__external_id,
-        entry.commission_line__order__customer__name,
-    )
-    return (
-        spreadsheet_text(entry.firm__name),
-        spreadsheet_text(PayoutLine.Status(line.status).label),
-        spreadsheet_text(line.hold_reason),
-        _amount(line.payable_minor, entry.currency),
-        spreadsheet_text(EntryKind(entry.kind).label),
-        entry.booked_on,
-        entry.due_on,
-        spreadsheet_text(order),
-        spreadsheet_text(entry.commission_line__order_line__product_code),
-        spreadsheet_text(entry.commission_line__rule_key),
-        spreadsheet_text(entry.commission_line__tier_key),
-        spreadsheet_text(entry.commission_line__rate),
-        _amount(entry.amount_minor, entry.currency),
-        spreadsheet_text(entry.currency),
-        spreadsheet_text(entry.key),
-        spreadsheet_text(entry.memo),
-    )
+def _entry_rows(entries: Iterator[tuple], partner_cells: dict, kinds: dict, amount: Amount):
+    text = spreadsheet_text
+    for (
+        firm_id,
+        kind,
+        booked_on,
+        due_on,
+        order_id,
+        order_external_id,
+        customer,
+        product_code,
+        rule_key,
+        tier_key,
+        rate,
+        amount_minor,
+        entry_currency,
+        key,
+        memo,
+    ) in entries:
+        yield (
+            *partner_cells[firm_id],
+            kinds[kind],
+            booked_on,
+            due_on,
+            text(_order_label(order_id, order_external_id, customer)),
+            text(product_code),
+            text(rule_key),
+            text(tier_key),
+            text(rate),
+            amount(amount_minor, entry_currency),
+            text(entry_currency),
+            text(key),
+            text(memo),
+        )
 
 
 def batch_csv(batch: PayoutBatch) -> Iterator[bytes]:
@@ -177,10 +219,10 @@ def batch_csv(batch: PayoutBatch) -> Iterator[bytes]:
     lines = _partner_lines(batch)
     rows = itertools.chain(
         [DETAIL_HEADER],
-        _detail_rows(batch, lines),
+        _detail_rows(batch, lines, _amount_text),
         [()],
         [SUMMARY_HEADER],
-        _summary_rows(lines, batch.currency),
+        _summary_rows(lines, batch.currency, _amount_text),
     )
     return _csv_chunks(rows)
 
