@@ -21,6 +21,7 @@ from partners.selectors.tax import tax_document_valid_on, tax_document_validity
 from programs.models import CommissionRule, ProgramVersion, Tier, Track
 from programs.selectors import version_in_force
 from programs.serialization import rule_conditions, rule_tracks
+from tenants import events
 from tenants.bulk import insert_rows
 from tenants.models import Tenant
 from tenants.money import format_minor, round_minor
@@ -310,6 +311,12 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
             if line.earned and line.amount_minor
         ],
     )
+    for order_id, program_id in sorted(
+        {(line.order_id, line.program_id) for line in lines if line.earned and line.amount_minor}
+    ):
+        events.emit(
+            events.COMMISSION_ACCRUED, tenant_id=tenant.pk, order_id=order_id, program_id=program_id
+        )
     refunded = Refund.objects.filter(order__in=[o for o, e in pairs])
     refunds = list(refunded.values_list("pk", flat=True))
     if refunds:
@@ -378,7 +385,15 @@ def refunds_claw_back(*, tenant: Tenant, refund_ids: list[int]) -> list[LedgerEn
                 continue
             clawed[line.pk] += amount
             entries.append(_clawback(tenant, line, refund, amount, closed[line.program_id]))
-    return ledger.entries_book(tenant, entries)
+    booked = ledger.entries_book(tenant, entries)
+    by_refund: dict[int, list[str]] = defaultdict(list)
+    for booked_entry in booked:
+        by_refund[booked_entry.refund_id].append(booked_entry.key)
+    for refund_id, keys in by_refund.items():
+        events.emit(
+            events.COMMISSION_CLAWED_BACK, tenant_id=tenant.pk, refund_id=refund_id, entry_keys=keys
+        )
+    return booked
 
 
 def _clawback(

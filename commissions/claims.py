@@ -14,6 +14,7 @@ from partners.models import PartnerFirm
 from partners.terms import add_months
 from programs.models import Program
 from programs.selectors import version_in_force
+from tenants import events
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tenants.money import InvalidAmount, format_minor, to_minor
@@ -131,6 +132,7 @@ def claim_decide(
                 )
             ],
         )
+    events.emit(events.CLAIM_DECIDED, tenant_id=tenant.pk, claim_id=claim.pk)
     return claim
 
 

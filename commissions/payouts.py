@@ -34,6 +34,7 @@ from partners.selectors.standing import standing_holds_payment
 from partners.selectors.tax import tax_document_valid_on, tax_document_validity
 from programs.models import Program
 from programs.schema import Commissions
+from tenants import events
 from tenants.bulk import id_set, insert_rows
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
@@ -303,6 +304,7 @@ def batch_approve(
                 )
             )
     ledger.entries_book(tenant, entries)
+    events.emit(events.PAYOUT_BATCH_APPROVED, tenant_id=tenant.pk, batch_id=batch.pk)
     return batch
 
 
@@ -368,6 +370,7 @@ def batch_record_payment(
             for line in batch.lines.filter(status=PayoutLine.Status.PAYABLE, payable_minor__gt=0)
         ],
     )
+    events.emit(events.PAYOUT_BATCH_PAID, tenant_id=tenant.pk, batch_id=batch.pk)
     return batch
 
 

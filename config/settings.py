@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "deals",
     "tiers",
     "commissions",
+    "webhooks",
     "demo",
 ]
 
@@ -149,19 +150,33 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
         "args": ["commissions.tasks.payouts_daily"],
     },
+    # webhooks: every delivery whose next attempt has come (the retries)
+    "webhooks-due": {
+        "task": "tenants.tasks.run_for_every_tenant",
+        "schedule": 30,
+        "args": ["webhooks.tasks.webhooks_send_due"],
+    },
     "purge-expired-sessions": {
         "task": "tenants.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,
     },
 }
 
+# Webhook sends have their own queue (docker-compose runs a worker for it): receivers that
+# answer slowly never hold up domain events, payouts or e-mail.
 CELERY_TASK_ROUTES = {
+    "webhooks.tasks.webhook_send": {"queue": "webhooks"},
     # a program's evaluation can take a minute at 100,000 partners: its own workers
     "tiers.tasks.evaluate_program_period": {"queue": "evaluations"},
 }
 # Everything else (domain events, the daily fan-outs, e-mail); one deployment's name, so
 # two deployments (or a test's workers) can share a Redis without taking each other's work.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
+
+# --- Webhooks ----------------------------------------------------------------------
+# Hosts that may receive webhooks over plain http and at private addresses (tests, dev).
+PRM_WEBHOOK_ALLOW_HOSTS = env.list("PRM_WEBHOOK_ALLOW_HOSTS", default=[])
+PRM_WEBHOOK_TIMEOUT_SECONDS = env.float("PRM_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -234,6 +249,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # each webhook event's payload as a component, and the events under x-webhooks
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "webhooks.schema.webhooks_document",
+    ],
     # distinct names for choice sets whose fields share a name ("kind", "status")
     "ENUM_NAME_OVERRIDES": {
         "DealRegistrationStatusEnum": "deals.models.RegistrationStatus",

@@ -33,8 +33,19 @@ REFUND_RECORDED = "refund_recorded"
 ACTIVITY_VERIFIED = "activity_verified"
 CERTIFICATION_VERIFIED = "certification_verified"
 SALES_ACTIVITY_RECORDED = "sales_activity_recorded"
-REGISTRATION_DECIDED = "registration_decided"
+REGISTRATION_DECIDED = "registration_decided"  # payload: registration_id, decision
 PROGRAM_CHANGE_NOTICE_GIVEN = "program_change_notice_given"
+APPLICATION_SUBMITTED = "application_submitted"
+APPLICATION_DECIDED = "application_decided"  # payload: application_id, decision
+REGISTRATION_SUBMITTED = "registration_submitted"
+REGISTRATION_EXPIRING = "registration_expiring"  # the partner was reminded
+REGISTRATION_EXPIRED = "registration_expired"
+TIER_CHANGED = "tier_changed"  # payload: enrolment_id, tier, previous_tier, valid_from
+COMMISSION_ACCRUED = "commission_accrued"  # payload: order_id, program_id (earned lines)
+COMMISSION_CLAWED_BACK = "commission_clawed_back"  # payload: refund_id, entry_keys
+CLAIM_DECIDED = "claim_decided"
+PAYOUT_BATCH_APPROVED = "payout_batch_approved"
+PAYOUT_BATCH_PAID = "payout_batch_paid"
 
 #: stages run in this order within one delivery
 STAGE_TIERS = 10  # standing and tiers first: money reads the tier on the day

@@ -16,6 +16,7 @@ from programs.models import Program, ProgramVersion, Tier
 from programs.periods import last_closed_day
 from programs.policies import policies_of
 from programs.selectors import version_in_force
+from tenants import events
 from tenants.bulk import collection_paused, id_set, insert_rows
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
@@ -170,7 +171,24 @@ def tier_changes_record(changes: list[TierChange], *, today: datetime.date) -> N
                 tier_key=tier, tier_since=valid_from
             )
             for change in same:
+                previous = change.enrolment.tier_key
+                if previous != tier:
+                    _tier_changed_emit(change.enrolment, previous, tier, valid_from)
                 change.enrolment.tier_key, change.enrolment.tier_since = tier, valid_from
+
+
+def _tier_changed_emit(
+    enrolment: Enrolment, previous: str, tier: str, valid_from: datetime.date
+) -> None:
+    # the previous tier travels with the event: by delivery time the enrolment shows only the new
+    events.emit(
+        events.TIER_CHANGED,
+        tenant_id=enrolment.tenant_id,
+        enrolment_id=enrolment.pk,
+        tier=tier,
+        previous_tier=previous,
+        valid_from=valid_from.isoformat(),
+    )
 
 
 @transaction.atomic
@@ -540,6 +558,7 @@ def scheduled_tiers_apply(*, tenant: Tenant, today: datetime.date) -> int:
             Enrolment.objects.filter(pk=enrolment.pk).update(
                 tier_key=row.tier, tier_since=row.valid_from
             )
+            _tier_changed_emit(enrolment, enrolment.tier_key, row.tier, row.valid_from)
             applied += 1
     TierEvaluation.objects.filter(
         status=EvaluationStatus.SCHEDULED, effective_on__lte=today

@@ -251,6 +251,7 @@ def registration_submit(
     RegistrationTransition.objects.create(
         tenant=tenant, registration=registration, to_status=RegistrationStatus.SUBMITTED, by=user
     )
+    events.emit(events.REGISTRATION_SUBMITTED, tenant_id=tenant.pk, registration_id=registration.pk)
     candidates = conflict_candidates(
         tenant=tenant,
         name=name,
@@ -302,6 +303,12 @@ def registration_submit(
             ]
         )
         notify_submitter(registration, "registration_rejected")
+        events.emit(
+            events.REGISTRATION_DECIDED,
+            tenant_id=tenant.pk,
+            registration_id=registration.pk,
+            decision=RegistrationStatus.REJECTED,
+        )
     return registration
 
 
@@ -339,7 +346,12 @@ def registration_approve(
     registration.decision_reason = reason
     registration.save()
     notify_submitter(registration, "registration_approved")
-    events.emit(events.REGISTRATION_DECIDED, tenant_id=tenant.pk, registration_id=registration.pk)
+    events.emit(
+        events.REGISTRATION_DECIDED,
+        tenant_id=tenant.pk,
+        registration_id=registration.pk,
+        decision=RegistrationStatus.APPROVED,
+    )
     return registration
 
 
@@ -383,7 +395,12 @@ def registration_reject(
     registration.decision_reason = note
     registration.save()
     notify_submitter(registration, "registration_rejected")
-    events.emit(events.REGISTRATION_DECIDED, tenant_id=tenant.pk, registration_id=registration.pk)
+    events.emit(
+        events.REGISTRATION_DECIDED,
+        tenant_id=tenant.pk,
+        registration_id=registration.pk,
+        decision=RegistrationStatus.REJECTED,
+    )
     return registration
 
 
@@ -476,6 +493,9 @@ def registrations_expire(*, tenant: Tenant, today: datetime.date) -> dict[str, i
             reason=f"Protection ended on {registration.expires_on:%Y-%m-%d}.",
         )
         registration.save(update_fields=["status"])
+        events.emit(
+            events.REGISTRATION_EXPIRED, tenant_id=tenant.pk, registration_id=registration.pk
+        )
         expired += 1
     reminded = 0
     # each program says how many days ahead its partners are reminded
@@ -494,6 +514,9 @@ def registrations_expire(*, tenant: Tenant, today: datetime.date) -> dict[str, i
         registration.reminded_on = today
         registration.save(update_fields=["reminded_on"])
         notify_submitter(registration, "registration_expiring")
+        events.emit(
+            events.REGISTRATION_EXPIRING, tenant_id=tenant.pk, registration_id=registration.pk
+        )
         reminded += 1
     return {"expired": expired, "reminded": reminded}
 

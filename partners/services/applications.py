@@ -21,6 +21,7 @@ from partners.services.enrolments import enrolment_create
 from programs.models import Program, Track
 from programs.policies import policies_of
 from programs.selectors import version_in_force
+from tenants import events
 from tenants.errors import ApplicationError, Conflict, NotAllowed
 from tenants.models import Tenant
 from tenants.scope import on_commit_in_scope
@@ -140,6 +141,7 @@ def application_submit(
             ip_address=ip_address,
             user_agent=user_agent[:300],
         )
+    events.emit(events.APPLICATION_SUBMITTED, tenant_id=tenant.pk, application_id=application.pk)
     if not registration.manager_approval:
         # the program admits every applicant: approved on submission, recorded as no one's
         application_approve(tenant=tenant, application=application, user=None, today=today)
@@ -186,6 +188,12 @@ def application_approve(
     enrolment = enrolment_create(
         tenant=tenant, firm=firm, application=application, user=user, today=today
     )
+    events.emit(
+        events.APPLICATION_DECIDED,
+        tenant_id=tenant.pk,
+        application_id=application.pk,
+        decision=ApplicationStatus.APPROVED,
+    )
     on_commit_in_scope(
         lambda: send_partner_email(
             template="application_approved",
@@ -217,6 +225,12 @@ def application_reject(
     if claimed != 1:
         raise Conflict("This application has already been decided.")
     application.refresh_from_db()
+    events.emit(
+        events.APPLICATION_DECIDED,
+        tenant_id=tenant.pk,
+        application_id=application.pk,
+        decision=ApplicationStatus.REJECTED,
+    )
     on_commit_in_scope(
         lambda: send_partner_email(
             template="application_rejected",
