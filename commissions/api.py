@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -65,11 +66,19 @@ class CommissionLineOutput(serializers.ModelSerializer):
         )
 
 
+class NewestCompleted(CursorPagination):
+    """Keyset pages, newest completion first (the `commline_*_recent_idx` indexes): a page
+    is an index range, and no COUNT runs over a partner's (or the tenant's) whole history."""
+
+    ordering = ("-completed_on", "-id")
+
+
 class CommissionLineListApi(ListAPIView):
     """Each calculated order line, with what it earned and why."""
 
     permission_classes = [IsTenantMember]
     serializer_class = CommissionLineOutput
+    pagination_class = NewestCompleted
 
     def get_queryset(self):
         return commission_lines_of(_firm(self.request))

@@ -6,7 +6,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from commissions.models import Claim, PayoutLine
+from commissions.models import Claim, CommissionLine, PayoutLine
+from deals.models import Order, OrderLine
 from partners.models import PartnerFirm
 from tenants.scope import tenant_scope
 from tests.commissions.test_pages_and_api import paid_partners, signed_in  # noqa: F401
@@ -130,3 +131,59 @@ def test_claims_list_is_paged_and_partners_see_their_own(paid_partners):  # noqa
     _, staff = timed_get(signed_in(p["finance"]), "/cimcloud/api/v1/claims/")
     assert staff["count"] == 213
     assert_hidden_from(p["outsider_finance"], "/cimcloud/api/v1/claims/")
+
+
+def more_commission_lines(tenant, program, firm, count: int) -> None:
+    """`count` more calculated lines for the firm, one order line each, completed in June."""
+    with tenant_scope(tenant):
+        order = Order.objects.filter(firm=firm).first()
+        order_lines = OrderLine.objects.bulk_create(
+            OrderLine(
+                tenant=tenant,
+                order=order,
+                product_code=f"P{n}",
+                product_category="connect_services_erp",
+                list_price_minor=100,
+                price_minor=100,
+            )
+            for n in range(count)
+        )
+        CommissionLine.objects.bulk_create(
+            CommissionLine(
+                tenant=tenant,
+                order=order,
+                order_line=order_line,
+                firm=firm,
+                program=program,
+                currency="USD",
+                earned=True,
+                amount_minor=30,
+                explanation="30 % of line amount",
+                completed_on=datetime.date(2026, 6, 1) + datetime.timedelta(days=n % 20),
+            )
+            for n, order_line in enumerate(order_lines)
+        )
+
+
+def test_commission_lines_page_by_keyset_with_no_count_over_the_history(paid_partners):  # noqa: F811
+    p = paid_partners
+    partner = signed_in(p["partner_first"])
+    url = "/cimcloud/api/v1/commission-lines/"
+    few, page = timed_get(partner, url)
+    more_commission_lines(p["tenant"], p["program"], p["first"].firm, 120)
+    with CaptureQueriesContext(connection) as sql:
+        many, page = timed_get(partner, url)
+
+    assert many == few
+    assert "count" not in page and len(page["results"]) == 50 and page["next"]
+    assert not [q for q in sql.captured_queries if "COUNT(" in q["sql"]]
+    walked, next_url = [], url
+    while next_url:
+        body = partner.get(next_url).json()
+        walked += [(x["completed_on"], x["id"]) for x in body["results"]]
+        next_url = body["next"]
+    assert len(walked) == 121 and walked == sorted(walked, reverse=True)  # newest first
+    # the other partner's line is not among them, and another vendor sees nothing
+    _, theirs = timed_get(signed_in(p["partner_second"]), url)
+    assert len(theirs["results"]) == 1
+    assert_hidden_from(p["outsider_finance"], url)
