@@ -11,11 +11,12 @@ from partners.models import Certification, ContactRole, PartnerContact, Resource
 from partners.selectors.people import valid_certifications
 from tenants.scope import all_tenants, tenant_scope
 from tests.factories import PartnerContactFactory, UserFactory
+from tests.files import sample_pdf, sample_png
 from tests.isolation import assert_hidden_from, assert_visible_to
 from tests.vocabularies import cast_programs
 
 PEOPLE = "/simpro/portal/people/"
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
+PDF = sample_pdf()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
 D = datetime.date
 
@@ -393,7 +394,7 @@ def test_api_upload_is_checked_by_content_and_evidence_downloads_in_the_console(
     }
     assert stored_files(tmp_path) == []
 
-    png = SimpleUploadedFile("cert.exe", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    png = SimpleUploadedFile("cert.exe", sample_png())
     response = client.post(f"{API}certifications/create/", {**data, "evidence": png})
     assert response.status_code == 201 and response.json()["has_evidence"] is True
     pk = response.json()["id"]

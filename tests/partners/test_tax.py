@@ -13,10 +13,11 @@ from partners.selectors.tax import has_valid_tax_document, tax_status_of
 from partners.services.tax import tax_document_review
 from tenants.scope import tenant_scope
 from tenants.services import api_key_create
+from tests.files import sample_pdf, sample_png
 from tests.isolation import assert_hidden_from, assert_visible_to
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = sample_pdf()
+PNG = sample_png()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 64  # a Windows executable
 UPLOAD = "/simpro/portal/tax/documents/upload/"
 PAYOUT = "/simpro/portal/tax/payout/"

@@ -1,5 +1,6 @@
 """Load the four reference tenants with demo staff, partner firms and people (idempotent)."""
 
+import functools
 import sys
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from weasyprint import HTML
 
 from commissions.accruals import orders_accrue
 from commissions.ledger import policy_in_force
@@ -236,7 +238,12 @@ DEMO_ORDER_LINES = {
 DEFAULT_ORDER_LINES = [
     LineInput("SUB-STD", 1, Decimal("9600.00"), Decimal("9600.00"), initial_contract_months=12)
 ]
-DEMO_W9 = b"%PDF-1.4\n% demo W-9 placeholder\n%%EOF\n"
+
+
+@functools.cache
+def demo_w9() -> bytes:
+    """A real one-page PDF (what a partner would upload), marked as a demo placeholder."""
+    return HTML(string="<h1>Form W-9</h1><p>Demo placeholder: not a real tax form.</p>").write_pdf()
 
 
 def _demo_deals(tenant: Tenant) -> None:
@@ -361,10 +368,10 @@ def _demo_commissions(tenant: Tenant) -> None:
             kind="w9",
             original_name="w9.pdf",
             content_type="application/pdf",
-            size=len(DEMO_W9),
+            size=len(demo_w9()),
             status="verified",
         )
-        document.file.save(f"demo-w9-{firm.pk}.pdf", ContentFile(DEMO_W9), save=False)
+        document.file.save(f"demo-w9-{firm.pk}.pdf", ContentFile(demo_w9()), save=False)
         document.save()
     # where a program offers one financial benefit out of several (Simpro: referral fees
     # or a discount), the first firm elected the first one listed
