@@ -1,5 +1,6 @@
 """Finance's console: payout batches (run, approve, export, pay), claims, the ledger."""
 
+import datetime
 import uuid
 
 from django import forms
@@ -14,9 +15,11 @@ from django.utils.html import format_html, format_html_join
 from unfold.decorators import action
 
 from commissions import downloads
+from commissions.bankfiles.admin import bank_file_links, bank_file_urls
 from commissions.claims import claim_decide, correction_book
 from commissions.final_payments import final_payment_release, held_final_payments, release_text
 from commissions.models import (
+    BatchStatus,
     Claim,
     CommissionLine,
     EntryKind,
@@ -33,12 +36,43 @@ from commissions.payouts import (
     batch_mark_exported,
     batch_record_payment,
 )
-from partners.models import PartnerFirm
+from commissions.selectors_console import held_lines, payouts_by_month
+from commissions.selectors_firm import firm_overview
+from deals.models import DealRegistration, Order
+from partners.models import Activity, PartnerFirm, TaxDocument
 from programs.models import Program
-from tenants.admin_base import ALL_STAFF, HistoryInline, TenantScopedAdmin, form_page
+from programs.selectors_console import tier_name_of
+from tenants.admin_base import (
+    ALL_STAFF,
+    HistoryInline,
+    TenantScopedAdmin,
+    confirm_page,
+    form_page,
+    legal_on,
+)
+from tenants.countries import country_name
+from tenants.dashboard import (
+    FINANCE_HOME,
+    MANAGER_HOME,
+    Chart,
+    Table,
+    console_rows,
+    console_today,
+    home_part,
+    list_url,
+    queue,
+)
 from tenants.errors import ApplicationError
 from tenants.models import FINANCE_ROLES
-from tenants.money import format_minor
+from tenants.money import format_minor, from_minor
+
+PAYABLE_STATUSES = (BatchStatus.APPROVED, BatchStatus.EXPORTED)
+#: the statuses each batch action moves from (as commissions.payouts' transitions allow)
+BATCH_MOVES_FROM = {
+    "approve": (BatchStatus.DRAFT,),
+    "mark_exported": (BatchStatus.APPROVED,),
+    "record_payment": PAYABLE_STATUSES,
+}
 
 
 class ReadOnlyAdmin(TenantScopedAdmin):
@@ -62,12 +96,20 @@ class ReadOnlyAdmin(TenantScopedAdmin):
 
 @admin.register(CommissionLine)
 class CommissionLineAdmin(ReadOnlyAdmin):
-    list_display = ("order", "product", "firm", "program", "tier_key", "amount", "explanation")
+    list_display = ("order", "product", "firm", "program", "tier", "amount", "explanation")
     list_filter = ("earned", "program")
     search_fields = ("firm__name", "order__external_id", "order__customer__name")
     list_select_related = ("order__customer", "order_line", "firm", "program")
     exclude = ("amount_minor", "basis_minor")
     readonly_fields = ("basis", "amount")
+
+    def get_queryset(self, request):
+        tier = tier_name_of("program_id", "tier_key")
+        return super().get_queryset(request).annotate(tier_label=tier)
+
+    @admin.display(description="Tier", ordering="tier_key")
+    def tier(self, obj):
+        return getattr(obj, "tier_label", None) or obj.tier_key or "—"
 
     @admin.display(description="Product")
     def product(self, obj):
@@ -189,14 +231,34 @@ class PayoutLineInline(HistoryInline):
         return format_html('<a href="{}?line={}">PDF</a>', url, obj.pk)
 
 
+def _month_end(period: datetime.date) -> datetime.date:
+    return (period.replace(day=28) + datetime.timedelta(days=4)).replace(
+        day=1
+    ) - datetime.timedelta(days=1)
+
+
+class CloseEarlyForm(forms.Form):
+    """Approving a month that has not ended needs a yes that names the month."""
+
+    close_early = forms.BooleanField(required=True)
+
+    def __init__(self, *args, month: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["close_early"].label = f"Yes, close {month:%B %Y} before it has ended"
+
+
 class RunForm(forms.Form):
     program = forms.ModelChoiceField(queryset=Program.objects.all())
-    month = forms.DateField(help_text="Any day of the month to pay (YYYY-MM-DD).")
+    month = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="Any day of the month to pay."
+    )
 
 
 class PaymentForm(forms.Form):
     reference = forms.CharField(help_text="Bank run or check numbers.")
-    paid_on = forms.DateField(initial=timezone.localdate)
+    paid_on = forms.DateField(
+        initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class ReleaseForm(forms.Form):
@@ -254,7 +316,8 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             (reverse(f"admin:commissions_payoutbatch_{name}", args=[obj.pk]), label)
             for name, label in (("csv", "CSV"), ("xlsx", "XLSX"), ("pdf", "PDF report"))
         ]
-        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+        files = format_html_join(" · ", '<a href="{}">{}</a>', links)
+        return format_html("{}<br>Bank files: {}", files, bank_file_links(obj))
 
     def get_urls(self):
         from django.urls import path
@@ -276,6 +339,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                 view(self._download("pdf")),
                 name="commissions_payoutbatch_pdf",
             ),
+            *bank_file_urls(view, self._bank_file),
             path(
                 "<int:pk>/statement.pdf",
                 view(self._statement),
@@ -294,6 +358,16 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             return downloads.batch_file(self._batch(request, pk), kind)
 
         return view
+
+    def _bank_file(self, request, pk, kind: str):
+        batch = self._batch(request, pk)
+        if not self.may_edit(request):
+            raise PermissionDenied  # full account numbers: finance and admins only
+        try:
+            return downloads.bank_file_response(batch, kind)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return self._back(batch)
 
     def _statement(self, request, pk):
         batch = self._batch(request, pk)
@@ -320,30 +394,48 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                 return self._back(batch)
         return form_page(self, request, "Run payouts for a month", form, "Build the batch")
 
-    def _move(self, request, object_id, verb: str, move):
+    def _move(self, request, object_id, verb: str, move, closes_month: bool = False):
         batch = get_object_or_404(self.get_queryset(request), pk=object_id)
-        if request.method != "POST":
-            return TemplateResponse(
-                request,
-                "admin/partners/confirm.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "opts": self.opts,
-                    "title": f"{verb}: {batch}",
-                    "text": f"{batch.lines.count()} partner(s), payable "
-                    f"{self.total_payable(batch)}, due {batch.due_on:%Y-%m-%d}.",
-                    "button": verb,
-                },
+        last_day = _month_end(batch.period)
+        early = closes_month and console_today(request) <= last_day
+        form = CloseEarlyForm(request.POST or None, month=batch.period) if early else forms.Form()
+        if request.method == "POST" and (not early or form.is_valid()):
+            try:
+                move(batch)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"{verb}: done.")
+            return self._back(batch)
+        text = (
+            f"{batch.lines.count()} partner(s), payable {self.total_payable(batch)}, "
+            f"due {batch.due_on:%Y-%m-%d}."
+        )
+        if closes_month:
+            text += (
+                f" Approving closes {batch.period:%B %Y} for {batch.program}: later corrections "
+                f"are booked into the next open month, and no tier change may start on or "
+                f"before {last_day:%-d %B %Y}."
             )
-        try:
-            move(batch)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{verb}: done.")
-        return self._back(batch)
+        if early:
+            text = f"{batch.period:%B %Y} has not ended yet. " + text
+        return confirm_page(self, request, f"{verb}: {batch}", text, verb, form=form)
 
-    @action(description="Approve", url_path="approve", permissions=["finance"], icon="check")
+    def _in_status(self, request, object_id, action: str) -> bool:
+        return self.may_edit(request) and legal_on(
+            self, request, object_id, lambda batch: batch.status in BATCH_MOVES_FROM[action]
+        )
+
+    def has_approve_permission(self, request, object_id=None) -> bool:
+        return self._in_status(request, object_id, "approve")
+
+    def has_mark_exported_permission(self, request, object_id=None) -> bool:
+        return self._in_status(request, object_id, "mark_exported")
+
+    def has_record_payment_permission(self, request, object_id=None) -> bool:
+        return self._in_status(request, object_id, "record_payment")
+
+    @action(description="Approve", url_path="approve", permissions=["approve"], icon="check")
     def approve(self, request, object_id):
         return self._move(
             request,
@@ -352,9 +444,10 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             lambda b: batch_approve(
                 tenant=request.tenant, batch=b, user=request.user, today=timezone.localdate()
             ),
+            closes_month=True,
         )
 
-    @action(description="Mark exported", url_path="exported", permissions=["finance"])
+    @action(description="Mark exported", url_path="exported", permissions=["mark_exported"])
     def mark_exported(self, request, object_id):
         return self._move(
             request,
@@ -363,7 +456,12 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             lambda b: batch_mark_exported(tenant=request.tenant, batch=b),
         )
 
-    @action(description="Record payment", url_path="pay", permissions=["finance"], icon="payments")
+    @action(
+        description="Record payment",
+        url_path="pay",
+        permissions=["record_payment"],
+        icon="payments",
+    )
     def record_payment(self, request, object_id):
         batch = get_object_or_404(self.get_queryset(request), pk=object_id)
         form = PaymentForm(request.POST or None)
@@ -385,13 +483,10 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
 
     def has_release_final_payment_permission(self, request, object_id=None) -> bool:
         # finance only, and only on a batch that holds a final payment not yet released
-        if not self.may_edit(request):
-            return False
-        if object_id is None:
-            return True
-        batch = self.get_queryset(request).filter(pk=object_id).first()
         # another tenant's batch is simply not there: the view answers 404
-        return batch is None or held_final_payments(batch).exists()
+        return self.may_edit(request) and legal_on(
+            self, request, object_id, lambda batch: held_final_payments(batch).exists()
+        )
 
     @action(
         description="Release final payment",
@@ -465,11 +560,16 @@ class ClaimAdmin(ReadOnlyAdmin):
         verb = "Approve" if approve else "Reject"
         return form_page(self, request, f"{verb} the claim: {claim}", form, verb)
 
-    @action(description="Approve", url_path="approve", permissions=["finance"], icon="check")
+    def has_decide_permission(self, request, object_id=None) -> bool:
+        return self.may_edit(request) and legal_on(
+            self, request, object_id, lambda claim: claim.status == Claim.Status.SUBMITTED
+        )
+
+    @action(description="Approve", url_path="approve", permissions=["decide"], icon="check")
     def approve(self, request, object_id):
         return self._decide(request, object_id, True)
 
-    @action(description="Reject", url_path="reject", permissions=["finance"], icon="close")
+    @action(description="Reject", url_path="reject", permissions=["decide"], icon="close")
     def reject(self, request, object_id):
         return self._decide(request, object_id, False)
 
@@ -504,3 +604,123 @@ class FinalPaymentReleaseAdmin(ReadOnlyAdmin):
     @admin.display(description="Held when released")
     def held(self, obj):
         return format_minor(obj.held_minor, obj.currency)
+
+
+PAYOUT_CHART_MONTHS = 12
+
+
+@home_part(FINANCE_HOME, position=5)
+def batches_to_approve(request):
+    yield queue(request, PayoutBatch, "Payout batches to approve", status=BatchStatus.DRAFT)
+    yield queue(request, PayoutBatch, "Approved batches to pay", status__in=PAYABLE_STATUSES)
+
+
+@home_part(FINANCE_HOME, position=15)
+def open_partner_invoices(request):
+    yield queue(request, PartnerInvoice, "Open partner invoices", status=PartnerInvoice.Status.OPEN)
+
+
+@home_part(MANAGER_HOME, FINANCE_HOME, position=60)
+def claims_waiting(request):
+    yield queue(request, Claim, "Claims to decide", status=Claim.Status.SUBMITTED)
+
+
+@home_part(FINANCE_HOME, position=80)
+def held_partners(request):
+    batches = console_rows(request, PayoutBatch)
+    if batches is None:
+        return
+    lines = held_lines(batches, limit=20)
+    yield Table(
+        "Held partners and why",
+        columns=["Partner", "Batch", "Held", "Why"],
+        rows=[
+            (
+                reverse("admin:commissions_payoutbatch_change", args=[line.batch_id]),
+                [
+                    line.firm.name,
+                    str(line.batch),
+                    format_minor(line.net_minor, line.batch.currency),
+                    line.hold_reason or "—",
+                ],
+            )
+            for line in lines
+        ],
+        empty="No partner is held in an unpaid batch.",
+    )
+
+
+@home_part(MANAGER_HOME, FINANCE_HOME, position=200)
+def payouts_chart(request):
+    batches = console_rows(request, PayoutBatch)
+    if batches is None:
+        return
+    today = console_today(request)
+    since = (
+        today.replace(day=1) - datetime.timedelta(days=31 * (PAYOUT_CHART_MONTHS - 1))
+    ).replace(day=1)
+    months = payouts_by_month(batches, since=since)
+    periods = sorted({m["batch__period"] for m in months})
+    currencies = sorted({m["batch__currency"] for m in months})
+    cell = {(m["batch__period"], m["batch__currency"]): m["payable_minor"] or 0 for m in months}
+    yield Chart(
+        "Payouts by month",
+        labels=[f"{p:%b %Y}" for p in periods],
+        series=[
+            (c, [float(from_minor(cell.get((p, c), 0), c)) for p in periods]) for c in currencies
+        ],
+        columns=["Month", "Payable"],
+        rows=[
+            [
+                f"{p:%b %Y}",
+                " + ".join(format_minor(cell[(p, c)], c) for c in currencies if (p, c) in cell),
+            ]
+            for p in periods
+        ],
+    )
+
+
+def firm_360_view(request, firm_id: int):
+    """The partner firm 360° page: everything about one firm on one page, read-only."""
+    firms = console_rows(request, PartnerFirm)
+    if firms is None:
+        raise PermissionDenied
+    firm = get_object_or_404(firms, pk=firm_id)
+    overview = firm_overview(firm)
+    return TemplateResponse(
+        request,
+        "admin/partners/firm_360.html",
+        {
+            **admin.site.each_context(request),
+            "opts": PartnerFirm._meta,
+            "title": f"{firm.name}: 360° view",
+            "o": overview,
+            "country": country_name(firm.country),
+            "balances": [
+                (b["program__name"], format_minor(b["balance_minor"] or 0, b["currency"]))
+                for b in overview.balances
+            ],
+            "statements": [
+                (
+                    reverse("admin:commissions_payoutbatch_change", args=[line.batch_id]),
+                    str(line.batch),
+                    format_minor(line.payable_minor, line.batch.currency),
+                    line.get_status_display(),
+                    line.hold_reason,
+                )
+                for line in overview.statements
+            ],
+            "links": {
+                "firm": reverse("admin:partners_partnerfirm_change", args=[firm.pk]),
+                "registrations": list_url(DealRegistration, firm__id__exact=firm.pk),
+                "orders": list_url(Order, firm__id__exact=firm.pk),
+                "lines": list_url(CommissionLine, firm__id__exact=firm.pk),
+                "ledger": list_url(LedgerEntry, firm__id__exact=firm.pk),
+                "activities": list_url(Activity, firm__id__exact=firm.pk),
+                "tax": list_url(TaxDocument, firm__id__exact=firm.pk),
+            },
+        },
+    )
+
+
+admin.site.register_view("firms/<int:firm_id>/", firm_360_view, "partners_partnerfirm_360")

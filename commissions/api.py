@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -27,6 +27,7 @@ from partners.permissions import partner_contact
 from partners.selectors.tax import program_today
 from programs.models import Program
 from tenants.api_permissions import IsTenantMember, IsTenantStaff, is_tenant_staff
+from tenants.api_schema import file_responses
 from tenants.errors import ApplicationError, NotAllowed
 from tenants.models import FINANCE_ROLES
 
@@ -138,7 +139,7 @@ class StatementListApi(ListAPIView):
 class StatementPdfApi(APIView):
     permission_classes = [IsTenantMember]
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(responses=file_responses("application/pdf"))
     def get(self, request, line_id: int):
         return downloads.statement_file(
             get_object_or_404(statements_of(_firm(request)), pk=line_id)
@@ -313,7 +314,14 @@ class BatchExportApi(APIView):
 
     permission_classes = [IsTenantStaff]
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, "path", enum=list(downloads.BATCH_FILES))
+        ],
+        responses=file_responses(
+            "text/csv", downloads.XLSX, "application/pdf", description="csv, xlsx or pdf by kind."
+        ),
+    )
     def get(self, request, batch_id: int, kind: str):
         if kind not in downloads.BATCH_FILES:
             raise NotFound()

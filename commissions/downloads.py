@@ -3,6 +3,7 @@
 from django.http import HttpResponse, StreamingHttpResponse
 
 from commissions import exports
+from commissions.bankfiles.files import bank_file
 from commissions.models import PayoutBatch, PayoutLine
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,3 +37,11 @@ def statement_file(line: PayoutLine) -> HttpResponse:
     name = f"statement-{batch.program.slug}-{batch.period:%Y-%m}-{line.firm_id}.pdf"
     pdf = exports.statement_pdf(line)
     return _attachment(HttpResponse(pdf, content_type="application/pdf"), name)
+
+
+def bank_file_response(batch: PayoutBatch, kind: str) -> HttpResponse:
+    """The batch's NACHA, SEPA or PayPal file; ApplicationError when it cannot be written."""
+    file = bank_file(batch=batch, kind=kind)
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Cache-Control"] = "no-store"  # full account numbers: keep them out of caches
+    return _attachment(response, file.filename)

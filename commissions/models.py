@@ -387,3 +387,7 @@ class FinalPaymentRelease(TenantOwned):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Final payment releases are never deleted: they are the record.")
+
+
+# the vendor's payer details for bank files live with the writers (commissions.bankfiles)
+from commissions.bankfiles.models import BankOriginator  # noqa: E402, F401

@@ -17,6 +17,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from commissions import ledger
+from commissions.bankfiles.selectors import payout_details_holds
 from commissions.final_payments import final_payment_hold_reason, final_payment_holds
 from commissions.models import (
     SETTLED_BY_BATCH,
@@ -109,6 +110,8 @@ def _lines(
 ) -> list[PayoutLine]:
     firm_ids = sorted(sums)
     holds = _holds(batch.tenant, batch.program, firm_ids, batch.cutoff)
+    # a vendor paying by bank file holds partners whose details no file could pay
+    details = payout_details_holds(tenant=batch.tenant, firm_ids=firm_ids, currency=batch.currency)
     final = final_payment_holds(program=batch.program, firm_ids=firm_ids, cutoff=batch.cutoff)
     profiles = PayoutProfile.objects.filter(firm_id__in=id_set(firm_ids))
     rates = dict(profiles.values_list("firm_id", "withholding_rate"))
@@ -137,6 +140,8 @@ def _lines(
             line.hold_reason = final_payment_hold_reason(final[firm_id])
         elif firm_id in holds:
             line.status, line.hold_reason = PayoutLine.Status.HELD, holds[firm_id]
+        elif firm_id in details:
+            line.status, line.hold_reason = PayoutLine.Status.HELD, details[firm_id]
         elif net < minimum_minor:
             line.status = PayoutLine.Status.HELD
             line.hold_reason = (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from commissions import api, views
+from commissions import api, api_invoices, views
 
 portal_urlpatterns = [
     path("commissions/", views.commissions_page, name="portal_commissions"),
@@ -12,6 +12,12 @@ portal_urlpatterns = [
 ]
 
 api_urlpatterns = [
+    path("partner-invoices/", api_invoices.PartnerInvoiceListApi.as_view(), name="api_invoices"),
+    path(
+        "partner-invoices/<int:invoice_id>/record-payment/",
+        api_invoices.PartnerInvoicePaymentApi.as_view(),
+        name="api_invoice_record_payment",
+    ),
     path("commission-lines/", api.CommissionLineListApi.as_view(), name="api_commission_lines"),
     path("statements/", api.StatementListApi.as_view(), name="api_statements"),
     path("statements/<int:line_id>/pdf/", api.StatementPdfApi.as_view(), name="api_statement_pdf"),

@@ -9,6 +9,7 @@ from commissions import downloads
 from commissions.claims import claim_submit
 from commissions.models import Claim
 from commissions.selectors import balances_of, claims_of, commission_lines_of, statements_of
+from commissions.selectors_dashboard import with_tier_names
 from partners.models import Enrolment
 from partners.selectors.tax import program_today
 from partners.views.access import partner_required
@@ -22,7 +23,9 @@ class ClaimForm(forms.Form):
     program = forms.ModelChoiceField(queryset=Program.objects.none())
     kind = forms.ChoiceField(choices=Claim.Kind.choices)
     event_on = forms.DateField(
-        label="Date of the event", help_text="e.g. the order's completion day (YYYY-MM-DD)."
+        label="Date of the event",
+        help_text="e.g. the order's completion day.",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     # decimals: as many as the program's currency has (claim_submit checks)
     amount = forms.DecimalField(decimal_places=None, min_value=0)
@@ -61,7 +64,7 @@ def commissions_page(request: HttpRequest) -> HttpResponse:
             return redirect("portal_commissions", tenant_slug=request.tenant.slug)
     context = {
         "balances": balances_of(firm),
-        "lines": commission_lines_of(firm)[:PAGE],
+        "lines": with_tier_names(list(commission_lines_of(firm)[:PAGE])),
         "statements": statements_of(firm),
         "claims": claims_of(firm),
         "form": form,

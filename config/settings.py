@@ -65,6 +65,10 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # the one place a request's tenant is resolved and its scope opened
     "tenants.middleware.TenantMiddleware",
+    # API only: 413 for an over-large body, 400 for control characters in query parameters
+    "tenants.api_middleware.ApiRequestGuardMiddleware",
+    # API keys' POSTs with an Idempotency-Key run once (tenants/idempotency.py)
+    "tenants.idempotency.IdempotencyMiddleware",
     # last, so a lockout answers before any view runs
     "axes.middleware.AxesMiddleware",
 ]
@@ -160,6 +164,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,
     },
+    # API Idempotency-Key records past API_IDEMPOTENCY_SECONDS
+    "purge-expired-idempotency-records": {
+        "task": "tenants.tasks.purge_expired_idempotency_records",
+        "schedule": 60 * 60,
+    },
 }
 
 # Webhook sends have their own queue (docker-compose runs a worker for it): receivers that
@@ -210,8 +219,9 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PRM] "
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "home"  # the chooser; partners.adapters sends most people further
 LOGIN_URL = "account_login"
+ACCOUNT_ADAPTER = "partners.adapters.AccountAdapter"
 
 # --- Admin brute force (django-axes): allauth's limits do not cover /admin/ ---------
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -236,23 +246,58 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # refuse control characters (NUL...) in any text field with the field named
+    "DEFAULT_PARSER_CLASSES": [
+        "tenants.api_parsers.JSONParser",
+        "tenants.api_parsers.FormParser",
+        "tenants.api_parsers.MultiPartParser",
+    ],
+    # per API key and per signed-in person, counted in the cache (tenants/api_throttling.py)
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tenants.api_throttling.ApiKeyRateThrottle",
+        "tenants.api_throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env.str("API_THROTTLE_KEY_RATE", default="1000/min"),
+        "user": env.str("API_THROTTLE_USER_RATE", default="300/min"),
+    },
 }
+# Throttle counters must be shared by every web process: Redis when configured.
+CACHES["api_throttle"] = {**CACHES["default"], "KEY_PREFIX": "throttle"}
+API_THROTTLE_CACHE = "api_throttle"
+# A POST's Idempotency-Key is remembered this long (tenants/idempotency.py).
+API_IDEMPOTENCY_SECONDS = env.int("API_IDEMPOTENCY_SECONDS", default=24 * 60 * 60)
+# Largest multipart API request (an import file is at most 10 MB); other bodies are bounded
+# by Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
+API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", default=11 * 1024 * 1024)
 # An API key's last use is recorded at most this often: a write per request would
 # serialise an integration's concurrent calls on the key's row.
 API_KEY_USE_RECORD_SECONDS = env.int("API_KEY_USE_RECORD_SECONDS", default=5 * 60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "PRM API",
-    "DESCRIPTION": "Partner relationship management. Every path is under /<tenant>/api/v1/.",
+    "DESCRIPTION": "Partner relationship management. Every path is under `/{tenant}/api/v1/`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # paths relative to the vendor's base URL (tenants/api_schema.py serves it per vendor)
+    "SCHEMA_PATH_PREFIX": r"/\{tenant_slug\}/api/v1",
+    "SCHEMA_PATH_PREFIX_TRIM": True,
+    "SERVERS": [
+        {
+            "url": "/{tenant}/api/v1",
+            "description": "Your vendor's API",
+            "variables": {"tenant": {"default": "simpro", "description": "The vendor's slug."}},
+        }
+    ],
     # each webhook event's payload as a component, and the events under x-webhooks
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "webhooks.schema.webhooks_document",
+        "tenants.api_schema.drop_tenant_slug_parameter",
+        "tenants.api_schema.document_error_shape",
     ],
     # distinct names for choice sets whose fields share a name ("kind", "status")
     "ENUM_NAME_OVERRIDES": {
@@ -275,6 +320,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": True,
     "ENVIRONMENT": "tenants.admin_site.environment_badge",
     "SITE_DROPDOWN": "tenants.admin_site.tenant_dropdown",
+    "DASHBOARD_CALLBACK": "tenants.dashboard.dashboard_callback",
     "SITE_URL": "/",
     "COLORS": {
         "primary": {
@@ -296,6 +342,8 @@ UNFOLD = {
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# E-mails link here: a mail client has no current page to resolve "/simpro/portal/" against.
+PRM_SITE_URL = env.str("PRM_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PRM <no-reply@prm.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

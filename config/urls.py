@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from commissions.urls import api_urlpatterns as commission_api
@@ -12,6 +12,7 @@ from partners.urls import portal_urlpatterns as partner_portal
 from partners.views import directory as partner_directory
 from programs.urls import api_urlpatterns as program_api
 from tenants import views as tenant_views
+from tenants.api_schema import TenantSchemaView
 from tiers.urls import api_urlpatterns as tier_api
 from tiers.urls import portal_urlpatterns as tier_portal
 
@@ -22,11 +23,7 @@ api_v1 = [
     *deal_api,
     *tier_api,
     *commission_api,
-    path(
-        "schema/",
-        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
-        name="api_schema",
-    ),
+    path("schema/", TenantSchemaView.as_view(), name="api_schema"),
     path(
         "docs/",
         SpectacularSwaggerView.as_view(
@@ -49,3 +46,9 @@ urlpatterns = [
     path("<slug:tenant_slug>/directory/", partner_directory.directory, name="directory"),
     path("<slug:tenant_slug>/api/v1/", include(api_v1)),
 ]
+
+# Under /<tenant>/api/ these answer in the API's JSON error shape; elsewhere Django's pages.
+handler400 = "tenants.error_views.bad_request"
+handler403 = "tenants.error_views.permission_denied"
+handler404 = "tenants.error_views.not_found"
+handler500 = "tenants.error_views.server_error"

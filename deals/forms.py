@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from deals.models import SalesActivity
+from partners.form_helpers import CountrySelect, refuse_over_long_input
 
 
 class RegistrationForm(forms.Form):
@@ -11,7 +12,7 @@ class RegistrationForm(forms.Form):
     domain = forms.CharField(
         label="Web domain", max_length=253, required=False, help_text="e.g. acme.com"
     )
-    country = forms.CharField(label="Country", max_length=60, help_text="Two-letter code, e.g. US.")
+    country = forms.CharField(label="Country", max_length=60, widget=CountrySelect())
     contact_name = forms.CharField(label="Contact name", max_length=200, required=False)
     contact_email = forms.EmailField(label="Contact e-mail", required=False)
     products = forms.CharField(label="Products of interest", max_length=300, required=False)
@@ -31,6 +32,7 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args, programs=(), **kwargs):
         super().__init__(*args, **kwargs)
+        refuse_over_long_input(self)
         if len(programs) > 1:  # a firm in several programs says which one the deal is for
             self.fields["program"].choices = [(p.slug, p.name) for p in programs]
             self.fields["program"].required = True
@@ -51,3 +53,7 @@ class SalesActivityForm(forms.Form):
         label="The vendor took part in the call", required=False, initial=True
     )
     notes = forms.CharField(label="Notes", required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_over_long_input(self)

@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 
 from deals.matching import registrable_domain
 from tenants.money import exponent, is_exact
+from tenants.text_input import CONTROL_CHARACTER_MESSAGE, has_control_characters
 
 MAX_BYTES = 10 * 1024 * 1024
 # What a spreadsheet treats as the start of a formula (CSV injection); tab and CR included.
@@ -98,6 +99,8 @@ class Row:
 
     def _cell(self, column: str, *, numeric: bool = False) -> str | None:
         """The stripped cell, or None (with an error) when it looks like a formula."""
+        if column in self.bad:
+            return None  # already reported (a control character): read nothing from it
         value = self.cells.get(column, "")
         stripped = value.strip()
         if not stripped:
@@ -284,7 +287,12 @@ def read_rows(file: BinaryIO, *, columns: tuple[str, ...], report: Report) -> li
             if any(index < len(cells) and cells[index].strip() for index in nameless):
                 report.add(number, "", "A value under a column with no name in the header.")
             named = {name: cell for name, cell in zip(names, cells, strict=False) if name}
-            rows.append(Row(number, named, report))
+            row = Row(number, named, report)
+            for name, cell in named.items():
+                # PostgreSQL cannot even compare a NUL: refuse before any planner looks it up
+                if has_control_characters(cell):
+                    row.error(name, CONTROL_CHARACTER_MESSAGE)
+            rows.append(row)
     except csv.Error as exc:
         raise _refuse(f"Not readable as CSV: {exc}.", row=number + 1) from None
     return rows

@@ -1,14 +1,7 @@
 """E-mails about registrations to the person who submitted them."""
 
-import logging
-
-from django.conf import settings
-from django.core.mail import send_mail
-
-from tenants.mail import render_plain
+from partners.notifications import send_email
 from tenants.scope import on_commit_in_scope
-
-logger = logging.getLogger(__name__)
 
 
 def notify_submitter(registration, template: str) -> None:
@@ -18,9 +11,10 @@ def notify_submitter(registration, template: str) -> None:
         return
 
     def send() -> None:
-        context = {"registration": registration, "tenant": registration.tenant}
-        subject = render_plain(f"deals/email/{template}_subject.txt", context).strip()
-        body = render_plain(f"deals/email/{template}_body.txt", context)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        send_email(
+            template=f"deals/email/{template}",
+            to=[user.email],
+            context={"registration": registration, "tenant": registration.tenant},
+        )
 
     on_commit_in_scope(send)

@@ -6,6 +6,11 @@ from deals.views import imports as views
 
 portal_urlpatterns: list = [
     path("deals/import/", views.registration_import, name="portal_deal_import"),
+    path(
+        "deals/import/template.csv",
+        views.registration_import_template,
+        name="portal_deal_import_template",
+    ),
 ]
 api_urlpatterns: list = [
     path("imports/<slug:kind>/", views.ImportApi.as_view(), name="api_import"),

@@ -4,6 +4,7 @@ import re
 
 from django import forms
 
+from partners.form_helpers import CountrySelect, refuse_over_long_input
 from partners.selectors.vocabularies import Vocabulary, choices_of
 from programs.models import ProgramVersion, Track
 from programs.policies import policies_of
@@ -14,9 +15,7 @@ COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 class ApplicationForm(forms.Form):
     firm_name = forms.CharField(label="Firm name", max_length=200)
     website = forms.URLField(label="Website", required=False, assume_scheme="https")
-    country = forms.CharField(
-        label="Country", max_length=60, help_text="Two-letter ISO code, e.g. US, DE, AU."
-    )
+    country = forms.CharField(label="Country", max_length=60, widget=CountrySelect())
     territories = forms.CharField(
         label="Territories",
         required=False,
@@ -39,6 +38,7 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args, version: ProgramVersion, **kwargs):
         super().__init__(*args, **kwargs)
+        refuse_over_long_input(self)
         policy = version.track_policy
         if not policies_of(version).registration.agreement_required:
             # the program asks for no signed agreement to join (its terms still apply)

@@ -26,6 +26,7 @@ from programs.models import (
     VersionStatus,
 )
 from programs.selectors import version_as_yaml, version_diff, version_in_force
+from programs.selectors_console import tier_names
 from programs.services import program_draft_from, program_version_publish
 from tenants.admin_base import TenantScopedAdmin, TenantStackedInline, TenantTabularInline
 from tenants.errors import ApplicationError
@@ -385,3 +386,20 @@ class ProgramChangeNoticeAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TierFilter(admin.SimpleListFilter):
+    """Filter by tier, offered by name ("Gold"), over rows with a `tier_key` and `program`."""
+
+    title = "tier"
+    parameter_name = "tier_key"
+
+    def lookups(self, request, model_admin):
+        names = tier_names(Program.objects.values_list("pk", flat=True))
+        by_key: dict[str, tuple[int, str]] = {}
+        for (_, key), (rank, name) in names.items():
+            by_key.setdefault(key, (rank, name))
+        return [(key, name) for key, (rank, name) in sorted(by_key.items(), key=lambda i: i[1])]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(tier_key=self.value()) if self.value() else queryset

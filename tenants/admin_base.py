@@ -1,12 +1,19 @@
 """The base of every tenant-owned model's admin: rows, choices and saves stay in one tenant."""
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
+from tenants.countries import country_choices, country_name  # noqa: F401  (the console's)
 from tenants.models import StaffRole, Tenant
 
 ALL_STAFF = tuple(StaffRole.values)
@@ -125,6 +132,12 @@ class TenantScopedAdmin(RolePermissions, ModelAdmin):
 
 
 class TenantInlineMixin(RolePermissions):
+    def __init__(self, parent_model, admin_site):
+        super().__init__(parent_model, admin_site)
+        if self.model.__str__ is models.Model.__str__:
+            # "RequirementResult object (71)" over each row says nothing; its cells do
+            self.hide_title = True
+
     def get_formset(self, request: HttpRequest, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = _bind_tenant(formset.form, request.tenant)
@@ -159,6 +172,19 @@ class HistoryInline(TenantTabularInline):
         return False
 
 
+def legal_on(admin_obj, request: HttpRequest, object_id, legal: Callable[[Any], bool]) -> bool:
+    """Whether a detail action is legal on the row now (`legal(row)`), so its button shows
+    only then. No id (a list action) or no visible row (another tenant's: the view answers
+    404 itself) leaves the decision to the view."""
+    if object_id is None:
+        return True
+    try:
+        row = admin_obj.get_queryset(request).filter(pk=object_id).first()
+    except (ValueError, ValidationError):  # not an id at all (".../2/xlsx/change/")
+        return True
+    return row is None or legal(row)
+
+
 def form_page(
     admin_obj,
     request: HttpRequest,
@@ -167,9 +193,14 @@ def form_page(
     button: str,
     template: str = "admin/partners/reason.html",
     obligations: list[str] = (),
+    selected: QuerySet | None = None,
+    action: str = "",
+    text: str = "",
 ) -> TemplateResponse:
     """The console's one page for an action that takes a form (a reason, a date, ...);
-    `obligations` are the program's obligations for this step, shown above the form."""
+    `obligations` are the program's obligations for this step, shown above the form. For a
+    bulk action, `selected` rows and the `action` name are carried into the second POST,
+    which says `apply` (like Django's delete confirmation)."""
     return TemplateResponse(
         request,
         template,
@@ -180,5 +211,42 @@ def form_page(
             "form": form,
             "button": button,
             "obligations": obligations,
+            "selected": selected,
+            "action": action,
+            "text": text,
         },
     )
+
+
+def bulk_form(request: HttpRequest, form_class, **kwargs):
+    """The bulk action's form: unbound on the list's POST, bound on the confirm page's."""
+    return form_class(request.POST if "apply" in request.POST else None, **kwargs)
+
+
+def confirm_page(
+    admin_obj, request: HttpRequest, title: str, text: str, button: str, obligations=(), form=None
+) -> TemplateResponse:
+    """`form_page` for an action that asks only "are you sure?" (and says what happens)."""
+    return form_page(
+        admin_obj, request, title, form or forms.Form(), button, obligations=obligations, text=text
+    )
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """Filter by country, offered by name, among the countries the rows have (one query)."""
+
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .exclude(country="")
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return sorted(((code, country_name(code)) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset

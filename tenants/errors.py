@@ -8,9 +8,9 @@ permissions or a missing object.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -42,6 +42,28 @@ def _error_body(code: str, message: str, fields: Any = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+def error_response(
+    status_code: int, code: str, message: str, fields: Any = None, **headers: str
+) -> JsonResponse:
+    """The one error shape for code that answers before (or outside) a DRF view."""
+    response = JsonResponse(_error_body(code, message, fields), status=status_code)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def is_api_path(request: HttpRequest) -> bool:
+    """Whether the request is for the API (/<tenant>/api/...), which answers errors in JSON."""
+    parts = request.path_info.split("/", 3)
+    return len(parts) > 2 and parts[2] == "api"
+
+
 def _flatten(detail: Any) -> Any:
     if isinstance(detail, dict):
         return {key: _flatten(value) for key, value in detail.items()}
@@ -58,6 +80,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = "; ".join(exc.messages) if not fields else "The input is not valid."
         return Response(_error_body("invalid", message, fields), status=400)
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -5,7 +5,7 @@ import zoneinfo
 import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -62,6 +62,22 @@ class Tenant(models.Model):
         validators=[validate_holiday_country],
         help_text="ISO 3166 code (e.g. AU): business days skip its public holidays; "
         "empty = weekends only.",
+    )
+    logo = models.ImageField(
+        upload_to="tenant-logos/",
+        blank=True,
+        # no SVG: a vendor's SVG could carry script into every partner's page
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
+        help_text="PNG, JPEG or WebP, shown in the portal header and in e-mails "
+        "(about 160 x 40 pixels reads best).",
+    )
+    accent_colour = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #0f766e.")],
+        help_text="The portal's and e-mails' accent (a stripe and headings' rule); "
+        "empty = the PRM purple.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -190,3 +206,30 @@ class ApiKey(TenantOwned):
 
     def matches(self, secret: str) -> bool:
         return secrets.compare_digest(self.secret_hash, hash_api_secret(secret))
+
+
+class IdempotencyRecord(TenantOwned):
+    """An API key's POST kept under its Idempotency-Key, so a retry gets the first answer.
+
+    The row is inserted in the same transaction as the request's own writes: a concurrent
+    duplicate waits on the unique key, then replays what the first one stored.
+    """
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    status_code = models.PositiveSmallIntegerField(default=0)  # 0 until the answer is stored
+    content_type = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "api_key", "key"], name="idempotency_key_once_per_api_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

@@ -12,8 +12,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from tenants.models import Tenant, TenantOwned
-from tenants.scope import no_scope, tenant_scope
+from tenants.models import IdempotencyRecord, Tenant, TenantOwned
+from tenants.scope import all_tenants, no_scope, tenant_scope
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +73,12 @@ def run_for_every_tenant(task_name: str) -> int:
 def purge_expired_sessions() -> None:
     """Delete expired sessions (daily housekeeping; safe to run any number of times)."""
     call_command("clearsessions")
+
+
+@shared_task
+def purge_expired_idempotency_records() -> int:
+    """Delete Idempotency-Key records past their expiry (housekeeping; safe to run twice)."""
+    # every vendor's expired records at once: nothing here reads or returns their content
+    with all_tenants():
+        deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 def home(request: HttpRequest):
     """The front door: the portals and consoles this person may enter."""
     from partners.selectors import contacts_of  # the project's home page spans apps
+    from partners.selectors.landing import applications_of
 
     return render(
         request,
@@ -22,6 +23,7 @@ def home(request: HttpRequest):
         {
             "memberships": staff_memberships_of(request.user),
             "contacts": contacts_of(request.user),
+            "applications": applications_of(request.user),
             "tenants": Tenant.objects.filter(is_active=True),
         },
     )

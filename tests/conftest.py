@@ -112,3 +112,11 @@ def eager_tasks():
         yield
     finally:
         app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_throttles():
+    """Every test starts with unspent API rate budgets (ids repeat across tests on SQLite)."""
+    from django.core.cache import caches
+
+    caches[settings.API_THROTTLE_CACHE].clear()

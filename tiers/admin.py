@@ -9,31 +9,137 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from unfold.decorators import action
 
+from deals.models import DealRegistration, Order
+from partners.models import (
+    Activity,
+    AgreementAcceptance,
+    Attestation,
+    Certification,
+    CustomerFeedback,
+    PartnerContact,
+    SupportIssue,
+    VendorRelease,
+)
+from programs.admin import TierFilter
 from programs.models import Program, ProgramVersion, Tier
 from programs.selectors import obligations_at, version_in_force
-from tenants.admin_base import HistoryInline, TenantScopedAdmin, form_page
+from programs.selectors_console import tier_name_of, tier_names, track_names
+from tenants.admin_base import (
+    HistoryInline,
+    TenantScopedAdmin,
+    bulk_form,
+    confirm_page,
+    form_page,
+    legal_on,
+)
+from tenants.dashboard import MANAGER_HOME, Chart, Figure, console_rows, home_part, queue
 from tenants.errors import ApplicationError
-from tiers.models import PartnerTier, RequirementResult, TierAssignment, TierEvaluation
+from tiers.models import (
+    EvaluationStatus,
+    PartnerTier,
+    RequirementResult,
+    TierAssignment,
+    TierEvaluation,
+)
+from tiers.selectors_console import active_by_tier
 from tiers.services import evaluation_decide, tier_override, tiers_evaluate
 from tiers.simulation import simulate
 from tiers.windows import as_of, parse_period
 
+#: the records each metric counts (tiers.metrics returns their ids as evidence)
+EVIDENCE_MODELS = {
+    "qualified_opportunities": DealRegistration,
+    "conversion_rate": DealRegistration,
+    "timely_registration_ratio": DealRegistration,
+    "closed_won_opportunities": DealRegistration,
+    "leads_with_sales_call": DealRegistration,
+    "completed_initial_orders_unique_clients": Order,
+    "net_revenue": Order,
+    "agreement_accepted": AgreementAcceptance,
+    "attestation": Attestation,
+    "activity_count": Activity,
+    "certified_resources": Certification,
+    "designated_contacts": PartnerContact,
+    "integration_update_lag_days": VendorRelease,
+    "support_issues_resolved_within": SupportIssue,
+    "negative_feedback_count": CustomerFeedback,
+}
+EVIDENCE_SHOWN = 25
+
+
+def _item_label(item) -> str:
+    """A stored shortfall ({"label": ..., ...}) as its sentence."""
+    if isinstance(item, dict):
+        return item.get("label") or item.get("requirement") or ""
+    return str(item)
+
+
+def tier_label(name: str | None, key: str) -> str:
+    return name or key or "—"
+
 
 class ResultInline(HistoryInline):
     model = RequirementResult
+    verbose_name = "Requirement"
+    verbose_name_plural = "Requirements: measured against the threshold"
     fields = (
-        "tier",
+        "tier_name",
         "label",
-        "value",
-        "comparator",
-        "threshold",
-        "window_start",
-        "window_end",
-        "passed",
-        "evidence",
+        "measured",
+        "window",
+        "outcome",
+        "counted",
     )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(tier_label=tier_name_of("evaluation__enrolment__program_id", "tier"))
+        )
+
+    @admin.display(description="Tier")
+    def tier_name(self, result) -> str:
+        return tier_label(getattr(result, "tier_label", None), result.tier)
+
+    @admin.display(description="Value against threshold")
+    def measured(self, result) -> str:
+        value = "—" if result.value is None else f"{result.value.normalize():f}"
+        if result.threshold is None:  # a yes/no requirement ("is true")
+            return f"{'yes' if result.value else 'no'} ({result.comparator})"
+        return f"{value} {result.comparator} {result.threshold.normalize():f}"
+
+    @admin.display(description="Window")
+    def window(self, result) -> str:
+        start = f"{result.window_start:%Y-%m-%d}" if result.window_start else "the start"
+        return f"{start} to {result.window_end:%Y-%m-%d}"
+
+    @admin.display(description="Result")
+    def outcome(self, result) -> str:
+        return "✔ met" if result.passed else "✘ not met"
+
+    @admin.display(description="Records counted")
+    def counted(self, result):
+        ids = list(result.evidence or [])
+        model = EVIDENCE_MODELS.get(result.metric)
+        if not ids:
+            return "—"
+        if model is None:
+            return f"{len(ids)} record(s)"
+        rows = model.objects.filter(pk__in=ids[:EVIDENCE_SHOWN]).order_by("pk")
+        if admin.site.is_registered(model):
+            url = f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
+            items = format_html_join(
+                "", '<li><a href="{}">{}</a></li>', ((reverse(url, args=[r.pk]), r) for r in rows)
+            )
+        else:
+            items = format_html_join("", "<li>{}</li>", ((r,) for r in rows))
+        more = len(ids) - EVIDENCE_SHOWN
+        tail = format_html("<li>… and {} more</li>", more) if more > 0 else ""
+        return format_html('<ul class="list-disc pl-4">{}{}</ul>', items, tail)
 
 
 @admin.register(TierEvaluation)
@@ -41,8 +147,8 @@ class TierEvaluationAdmin(TenantScopedAdmin):
     list_display = (
         "enrolment",
         "run_key",
-        "current_tier",
-        "resulting_tier",
+        "current_tier_name",
+        "resulting_tier_name",
         "change",
         "status",
         "effective_on",
@@ -55,44 +161,132 @@ class TierEvaluationAdmin(TenantScopedAdmin):
         "program_version",
         "run_key",
         "as_of",
-        "current_tier",
-        "resulting_tier",
-        "next_tier",
-        "missing_for_next",
+        "current_tier_name",
+        "resulting_tier_name",
+        "next_tier_name",
+        "missing",
         "change",
         "effective_on",
         "status",
+        "standing",
         "decided_by",
         "created_at",
     )
-    exclude = ()
+    fields = readonly_fields  # history: it changes only by Confirm or Dismiss
     inlines = [ResultInline]
     actions_detail = ["confirm", "dismiss"]
+    actions = ["confirm_selected"]
+
+    def get_queryset(self, request):
+        program = "enrolment__program_id"
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                current_tier_label=tier_name_of(program, "current_tier"),
+                resulting_tier_label=tier_name_of(program, "resulting_tier"),
+                next_tier_label=tier_name_of(program, "next_tier"),
+            )
+        )
+
+    @admin.display(description="Tier held", ordering="current_tier")
+    def current_tier_name(self, evaluation) -> str:
+        return tier_label(getattr(evaluation, "current_tier_label", None), evaluation.current_tier)
+
+    @admin.display(description="Resulting tier", ordering="resulting_tier")
+    def resulting_tier_name(self, evaluation) -> str:
+        return tier_label(
+            getattr(evaluation, "resulting_tier_label", None), evaluation.resulting_tier
+        )
+
+    @admin.display(description="Next tier")
+    def next_tier_name(self, evaluation) -> str:
+        return tier_label(getattr(evaluation, "next_tier_label", None), evaluation.next_tier)
+
+    @admin.display(description="Missing for the next tier")
+    def missing(self, evaluation):
+        items = [_item_label(item) for item in evaluation.missing_for_next or []]
+        if not items:
+            return "—"
+        return format_html(
+            '<ul class="list-disc pl-4">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((item,) for item in items)),
+        )
+
+    @admin.display(description="Standing requirements")
+    def standing(self, evaluation):
+        if evaluation.standing_met is None:
+            return "Not measured by this program"
+        if evaluation.standing_met:
+            return "Met"
+        return format_html(
+            'Not met<ul class="list-disc pl-4">{}</ul>',
+            format_html_join(
+                "", "<li>{}</li>", ((_item_label(i),) for i in evaluation.standing_shortfalls)
+            ),
+        )
 
     def has_add_permission(self, request, *args):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only history; the decisions are its actions
 
     def has_delete_permission(self, request, obj=None):
         return False  # evidence is history
 
     def has_decide_permission(self, request, object_id=None) -> bool:
-        return super().has_change_permission(request)
+        return super().has_change_permission(request) and legal_on(
+            self,
+            request,
+            object_id,
+            lambda e: e.status == EvaluationStatus.AWAITING_CONFIRMATION,
+        )
+
+    @admin.action(description="Confirm selected changes", permissions=["decide"])
+    def confirm_selected(self, request, queryset):
+        form = bulk_form(request, forms.Form)
+        if form.is_bound and form.is_valid():
+            done, refused = 0, []
+            for evaluation in queryset.select_related("enrolment__firm"):
+                try:
+                    evaluation_decide(
+                        tenant=evaluation.tenant,
+                        evaluation=evaluation,
+                        user=request.user,
+                        confirm=True,
+                    )
+                except ApplicationError as exc:
+                    refused.append(f"{evaluation.enrolment.firm}: {exc.message}")
+                else:
+                    done += 1
+            messages.success(request, f"Confirmed {done} tier change(s).")
+            if refused:
+                messages.warning(request, "Not changed: " + "; ".join(refused))
+            return None
+        return form_page(
+            self,
+            request,
+            f"Confirm {queryset.count()} tier change(s)",
+            form,
+            "Confirm selected",
+            selected=queryset.select_related("enrolment__firm", "enrolment__program"),
+            action="confirm_selected",
+            text="Each change takes effect as its program says; any evaluation no longer "
+            "waiting for a decision is left as it is.",
+        )
 
     def _decide(self, request, object_id, confirm: bool):
         evaluation = get_object_or_404(self.get_queryset(request), pk=object_id)
         if request.method != "POST":
-            return TemplateResponse(
+            return confirm_page(
+                self,
                 request,
-                "admin/partners/confirm.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "opts": self.opts,
-                    "title": f"{'Confirm' if confirm else 'Dismiss'}: {evaluation}",
-                    "text": f"{evaluation.enrolment.firm} would move from "
-                    f"{evaluation.current_tier} to {evaluation.resulting_tier}, "
-                    f"effective {evaluation.effective_on}.",
-                    "button": "Confirm the change" if confirm else "Dismiss the change",
-                },
+                f"{'Confirm' if confirm else 'Dismiss'}: {evaluation.enrolment.firm}, "
+                f"{evaluation.run_key}",
+                f"{evaluation.enrolment.firm} would move from {self.current_tier_name(evaluation)} "
+                f"to {self.resulting_tier_name(evaluation)}, effective {evaluation.effective_on}.",
+                "Confirm the change" if confirm else "Dismiss the change",
             )
         try:
             evaluation_decide(
@@ -117,17 +311,41 @@ class TierEvaluationAdmin(TenantScopedAdmin):
 
 class AssignmentInline(HistoryInline):
     model = TierAssignment
+    verbose_name_plural = "Tier history (append-only)"
     fields = (
-        "tier",
+        "tier_name",
         "valid_from",
         "valid_to",
         "source",
         "reason",
-        "replaces",
+        "replaces_label",
         "withdrawn_at",
         "created_by",
         "created_at",
     )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                tier_label=tier_name_of("enrolment__program_id", "tier"),
+                replaces_tier_label=tier_name_of("enrolment__program_id", "replaces__tier"),
+            )
+            .select_related("replaces")
+        )
+
+    @admin.display(description="Tier")
+    def tier_name(self, assignment) -> str:
+        return tier_label(getattr(assignment, "tier_label", None), assignment.tier)
+
+    @admin.display(description="Corrects")
+    def replaces_label(self, assignment) -> str:
+        replaced = assignment.replaces
+        if replaced is None:
+            return "—"
+        name = tier_label(getattr(assignment, "replaces_tier_label", None), replaced.tier)
+        return f"{name} from {replaced.valid_from:%Y-%m-%d}"
 
 
 class SimulateForm(forms.Form):
@@ -157,11 +375,26 @@ class OverrideForm(forms.Form):
 
 @admin.register(PartnerTier)
 class PartnerTierAdmin(TenantScopedAdmin):
-    list_display = ("firm", "program", "tier_key", "tier_since", "standing", "status")
-    list_filter = ("program", "tier_key", "good_standing")
+    list_display = ("firm", "program", "tier_name", "tier_since", "standing", "status")
+    list_filter = ("program", TierFilter, "good_standing")
     search_fields = ("firm__name",)
-    fields = ("firm", "program", "tracks", "status", "tier_key", "tier_since", "standing")
+    list_select_related = ("firm", "program")
+    fields = ("firm", "program", "track_names", "status", "tier_name", "tier_since", "standing")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        tier = tier_name_of("program_id", "tier_key")
+        return super().get_queryset(request).annotate(tier_label=tier)
+
+    @admin.display(description="Tier", ordering="tier_key")
+    def tier_name(self, enrolment) -> str:
+        return tier_label(getattr(enrolment, "tier_label", None), enrolment.tier_key)
+
+    @admin.display(description="Tracks")
+    def track_names(self, enrolment) -> str:
+        names = track_names([enrolment.program_id])
+        return ", ".join(names.get((enrolment.program_id, k), k) for k in enrolment.tracks) or "—"
+
     inlines = [AssignmentInline]
     actions_detail = ["evaluate_now", "override"]
     actions_list = ["distribution", "simulate"]
@@ -296,3 +529,39 @@ class PartnerTierAdmin(TenantScopedAdmin):
                 "rows": rows,
             },
         )
+
+
+@home_part(MANAGER_HOME, position=40)
+def evaluations_waiting(request):
+    yield queue(
+        request,
+        TierEvaluation,
+        "Evaluations awaiting confirmation",
+        status=EvaluationStatus.AWAITING_CONFIRMATION,
+    )
+
+
+@home_part(MANAGER_HOME, position=100)
+def partners_by_tier(request):
+    rows = console_rows(request, PartnerTier)
+    if rows is None:
+        return
+    counts = active_by_tier(rows)
+    names = tier_names(c["program_id"] for c in counts)
+    several = len({c["program_id"] for c in counts}) > 1
+
+    def label(c):
+        name = names.get((c["program_id"], c["tier_key"]), (0, c["tier_key"]))[1]
+        return f"{c['program__name']}: {name}" if several else name
+
+    counts.sort(
+        key=lambda c: (c["program__name"], names.get((c["program_id"], c["tier_key"]), (0,))[0])
+    )
+    yield Figure("Active partners", str(sum(c["n"] for c in counts)), note="in every tier")
+    yield Chart(
+        "Active partners by tier",
+        labels=[label(c) for c in counts],
+        series=[("Partners", [c["n"] for c in counts])],
+        columns=["Tier", "Active partners"],
+        rows=[[label(c), str(c["n"])] for c in counts],
+    )

@@ -1,3 +1,3 @@
 """Console pages of the deals app, one module per concept."""
 
-from deals.admin import imports, orders, registrations  # noqa: F401
+from deals.admin import home, imports, orders, registrations  # noqa: F401

@@ -30,7 +30,8 @@ from deals.services.orders import (
     order_total_minor,
     refund_record,
 )
-from tenants.admin_base import TenantScopedAdmin, TenantTabularInline
+from tenants.admin_base import CountryFilter, TenantScopedAdmin, TenantTabularInline
+from tenants.countries import country_name
 from tenants.errors import ApplicationError
 from tenants.money import format_minor
 
@@ -90,10 +91,15 @@ class CustomerForm(forms.ModelForm):
 @admin.register(Customer)
 class CustomerAdmin(TenantScopedAdmin):
     form = CustomerForm
-    list_display = ("name", "domain", "country", "external_id", "created_at")
-    list_filter = ("country",)
+    list_display = ("name", "domain", "country_name", "external_id", "created_at")
+    list_filter = (CountryFilter,)
+
     search_fields = ("name", "domain", "external_id")
     fields = ("name", "domain", "country", "external_id")
+
+    @admin.display(description="Country", ordering="country")
+    def country_name(self, customer) -> str:
+        return country_name(customer.country)
 
     def get_readonly_fields(self, request, obj=None):
         # customer_upsert finds the customer by its external id: once set, it is the key.

@@ -9,7 +9,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from unfold.decorators import action
 
-from deals.models import DealRegistration, RegistrationMatch, RegistrationTransition, SalesActivity
+from deals.admin.review import FIELDS, candidates, registration_cells
+from deals.models import (
+    DealRegistration,
+    RegistrationStatus,
+    RegistrationTransition,
+    SalesActivity,
+)
 from deals.selectors.registrations import rejection_reasons_for
 from deals.services.registrations import (
     registration_approve,
@@ -19,9 +25,18 @@ from deals.services.registrations import (
     registration_start_review,
     vendor_lead_offer,
 )
+from deals.workflow import can_move
 from partners.models import PartnerFirm
 from programs.selectors import obligations_at
-from tenants.admin_base import TenantScopedAdmin, TenantTabularInline, form_page
+from tenants.admin_base import (
+    CountryFilter,
+    TenantScopedAdmin,
+    TenantTabularInline,
+    bulk_form,
+    form_page,
+    legal_on,
+)
+from tenants.countries import country_name
 from tenants.errors import ApplicationError
 from tenants.money import format_minor
 
@@ -37,73 +52,43 @@ class ReadOnlyInline(TenantTabularInline):
         return False
 
 
-class MatchInline(ReadOnlyInline):
-    """The conflict candidates, side by side with this registration's own fields."""
-
-    model = RegistrationMatch
-    fk_name = "registration"
-    verbose_name_plural = "Possible conflicts (visible to reviewers only)"
-    fields = (
-        "kind",
-        "strength",
-        "explanation",
-        "name_similarity",
-        "other_firm",
-        "other_company",
-        "other_domain",
-        "other_status",
-        "other_submitted",
-        "customer",
-    )
-    readonly_fields = fields
-
-    @admin.display(description="Match")
-    def strength(self, match):
-        return "Strong" if match.strong else "Weak (review)"
-
-    @admin.display(description="Name similarity")
-    def name_similarity(self, match):
-        return f"{match.similarity:.2f}"
-
-    @admin.display(description="Firm")
-    def other_firm(self, match):
-        return match.other_registration.firm if match.other_registration else "—"
-
-    @admin.display(description="Company")
-    def other_company(self, match):
-        return match.other_registration.company_name if match.other_registration else "—"
-
-    @admin.display(description="Domain")
-    def other_domain(self, match):
-        record = match.other_registration or match.customer
-        return record.domain or "—"
-
-    @admin.display(description="Status")
-    def other_status(self, match):
-        r = match.other_registration
-        return (
-            f"{r.get_status_display()} (until {r.expires_on})"
-            if r and r.expires_on
-            else (r.get_status_display() if r else "customer")
-        )
-
-    @admin.display(description="Submitted")
-    def other_submitted(self, match):
-        return (
-            f"{match.other_registration.submitted_at:%Y-%m-%d}" if match.other_registration else "—"
-        )
+def _status_label(value: str) -> str:
+    return RegistrationStatus(value).label if value in RegistrationStatus.values else "—"
 
 
 class TransitionInline(ReadOnlyInline):
     model = RegistrationTransition
-    fields = ("at", "from_status", "to_status", "by", "reason")
+    fields = ("at", "from_label", "to_label", "by", "reason")
     readonly_fields = fields
+
+    @admin.display(description="From")
+    def from_label(self, transition) -> str:
+        return _status_label(transition.from_status)
+
+    @admin.display(description="To")
+    def to_label(self, transition) -> str:
+        return _status_label(transition.to_status)
 
 
 class ActivityInline(ReadOnlyInline):
     model = SalesActivity
     fields = ("occurred_on", "kind", "vendor_attended", "notes", "recorded_by")
     readonly_fields = fields
+
+
+def may_decide(registration: DealRegistration, target: str) -> bool:
+    """The workflow's table decides; approving or rejecting a submitted registration starts
+    its review first (the services do both), and a vendor lead is the partner's to accept."""
+    status = registration.status
+    if status == RegistrationStatus.OFFERED or status == target:
+        return False
+    reviewed = RegistrationStatus.UNDER_REVIEW if status == RegistrationStatus.SUBMITTED else status
+    return can_move(reviewed, target)
+
+
+def _console_link(record) -> str:
+    meta = record._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[record.pk])
 
 
 class DecisionForm(forms.Form):
@@ -151,14 +136,14 @@ class DealRegistrationAdmin(TenantScopedAdmin):
         "company_name",
         "firm",
         "lead_source",
-        "country",
+        "country_name",
         "status",
         "conflicts",
         "value",
         "submitted_at",
         "expires_on",
     )
-    list_filter = ("status", "lead_source", "program", "country")
+    list_filter = ("status", "lead_source", "program", CountryFilter)
     search_fields = ("company_name", "domain", "firm__name", "contact_email", "external_id")
     list_select_related = ("firm",)
     readonly_fields = (
@@ -169,7 +154,7 @@ class DealRegistrationAdmin(TenantScopedAdmin):
         "external_id",
         "company_name",
         "domain",
-        "country",
+        "country_name",
         "contact_name",
         "contact_email",
         "products",
@@ -187,7 +172,7 @@ class DealRegistrationAdmin(TenantScopedAdmin):
         "closed_on",
     )
     fields = (*readonly_fields, "opportunity_created_on", "qualified_on")
-    inlines = [MatchInline, ActivityInline, TransitionInline]
+    inlines = [ActivityInline, TransitionInline]  # the candidates are in the review above
     actions_detail = [
         "approve",
         "reject",
@@ -197,9 +182,17 @@ class DealRegistrationAdmin(TenantScopedAdmin):
         "decide_extension",
     ]
     actions_list = ["offer_lead"]
+    actions = ["approve_selected", "reject_selected"]
 
     def has_add_permission(self, request, *args):
         return False  # partners register; vendor leads use "Offer a lead"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a registration and its transitions are the audit trail
+
+    @admin.display(description="Country", ordering="country")
+    def country_name(self, registration):
+        return country_name(registration.country)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -220,6 +213,137 @@ class DealRegistrationAdmin(TenantScopedAdmin):
 
     def has_decide_permission(self, request, object_id=None) -> bool:
         return super().has_change_permission(request)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["review"] = self._review(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _review(self, request, registration: DealRegistration) -> dict:
+        """The side-by-side comparison and, where the workflow allows, the decision forms."""
+        columns = candidates(registration, _console_link)
+        mine = registration_cells(registration)
+        may_approve = self.has_approve_permission(request, registration.pk)
+        may_reject = self.has_reject_permission(request, registration.pk)
+        return {
+            "candidates": columns,
+            "rows": [
+                (label, mine[i], [c.cells[i] for c in columns]) for i, label in enumerate(FIELDS)
+            ],
+            "approve_form": DecisionForm() if may_approve else None,
+            "approve_url": reverse("admin:deals_dealregistration_approve", args=[registration.pk]),
+            "reject_form": RejectForm(reasons=rejection_reasons_for(registration))
+            if may_reject
+            else None,
+            "reject_url": reverse("admin:deals_dealregistration_reject", args=[registration.pk]),
+            "obligations": obligations_at(registration.program, "approval", "review")
+            if may_approve or may_reject
+            else [],
+        }
+
+    def _may(self, request, object_id, legal) -> bool:
+        return self.has_decide_permission(request) and legal_on(self, request, object_id, legal)
+
+    def has_approve_permission(self, request, object_id=None) -> bool:
+        return self._may(request, object_id, lambda r: may_decide(r, RegistrationStatus.APPROVED))
+
+    def has_reject_permission(self, request, object_id=None) -> bool:
+        return self._may(request, object_id, lambda r: may_decide(r, RegistrationStatus.REJECTED))
+
+    def has_start_review_permission(self, request, object_id=None) -> bool:
+        return self._may(
+            request, object_id, lambda r: can_move(r.status, RegistrationStatus.UNDER_REVIEW)
+        )
+
+    def has_close_permission(self, request, object_id=None) -> bool:
+        return self._may(request, object_id, lambda r: can_move(r.status, RegistrationStatus.WON))
+
+    def has_decide_extension_permission(self, request, object_id=None) -> bool:
+        return self._may(
+            request,
+            object_id,
+            lambda r: (
+                r.status == RegistrationStatus.APPROVED and r.extension_requested_at is not None
+            ),
+        )
+
+    def _each(self, request, queryset, target: str, decide, verb: str) -> None:
+        """Decide every selected registration the workflow allows; say which could not be."""
+        done, refused = 0, []
+        for registration in queryset.select_related("program"):
+            if not may_decide(registration, target):
+                refused.append(f"{registration.company_name} ({registration.get_status_display()})")
+                continue
+            try:
+                decide(registration)
+            except ApplicationError as exc:
+                refused.append(f"{registration.company_name}: {exc.message}")
+            else:
+                done += 1
+        messages.success(request, f"{verb} {done} registration(s); the partners are e-mailed.")
+        if refused:
+            messages.warning(request, "Not changed: " + "; ".join(refused))
+
+    @admin.action(description="Approve selected (one note for all)", permissions=["decide"])
+    def approve_selected(self, request, queryset):
+        form = bulk_form(request, DecisionForm)
+        if form.is_bound and form.is_valid():
+            self._each(
+                request,
+                queryset,
+                RegistrationStatus.APPROVED,
+                lambda r: registration_approve(
+                    tenant=r.tenant,
+                    registration=r,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                ),
+                "Approved",
+            )
+            return None
+        return form_page(
+            self,
+            request,
+            f"Approve {queryset.count()} registration(s)",
+            form,
+            "Approve selected",
+            selected=queryset,
+            action="approve_selected",
+            text="Each starts its protection period; any the workflow does not allow is skipped.",
+        )
+
+    @admin.action(description="Reject selected (one reason for all)", permissions=["decide"])
+    def reject_selected(self, request, queryset):
+        programs = {r.program_id: r for r in queryset.select_related("program")}
+        if len(programs) != 1:
+            messages.error(request, "Select registrations of one program: reasons are its own.")
+            return None
+        reasons = rejection_reasons_for(next(iter(programs.values())))
+        form = bulk_form(request, RejectForm, reasons=reasons)
+        if form.is_bound and form.is_valid():
+            self._each(
+                request,
+                queryset,
+                RegistrationStatus.REJECTED,
+                lambda r: registration_reject(
+                    tenant=r.tenant,
+                    registration=r,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                ),
+                "Rejected",
+            )
+            return None
+        return form_page(
+            self,
+            request,
+            f"Reject {queryset.count()} registration(s)",
+            form,
+            "Reject selected",
+            selected=queryset,
+            action="reject_selected",
+        )
 
     def _registration(self, request, object_id) -> DealRegistration:
         return get_object_or_404(self.get_queryset(request), pk=object_id)
@@ -253,7 +377,7 @@ class DealRegistrationAdmin(TenantScopedAdmin):
             obligations=obligations_at(registration.program, *steps),
         )
 
-    @action(description="Approve", url_path="approve", permissions=["decide"], icon="check")
+    @action(description="Approve", url_path="approve", permissions=["approve"], icon="check")
     def approve(self, request, object_id):
         return self._decide(
             request,
@@ -268,7 +392,7 @@ class DealRegistrationAdmin(TenantScopedAdmin):
             steps=("approval", "review"),
         )
 
-    @action(description="Reject", url_path="reject", permissions=["decide"], icon="close")
+    @action(description="Reject", url_path="reject", permissions=["reject"], icon="close")
     def reject(self, request, object_id):
         reasons = rejection_reasons_for(self._registration(request, object_id))
         return self._decide(
@@ -288,7 +412,10 @@ class DealRegistrationAdmin(TenantScopedAdmin):
         )
 
     @action(
-        description="Start review", url_path="review", permissions=["decide"], icon="visibility"
+        description="Start review",
+        url_path="review",
+        permissions=["start_review"],
+        icon="visibility",
     )
     def start_review(self, request, object_id):
         registration = self._registration(request, object_id)
@@ -304,7 +431,7 @@ class DealRegistrationAdmin(TenantScopedAdmin):
             request, f"Start reviewing {registration.company_name}", forms.Form(), "Start review"
         )
 
-    @action(description="Mark won", url_path="won", permissions=["decide"], icon="emoji_events")
+    @action(description="Mark won", url_path="won", permissions=["close"], icon="emoji_events")
     def mark_won(self, request, object_id):
         return self._decide(
             request,
@@ -318,7 +445,7 @@ class DealRegistrationAdmin(TenantScopedAdmin):
             "Marked won.",
         )
 
-    @action(description="Mark lost", url_path="lost", permissions=["decide"], icon="block")
+    @action(description="Mark lost", url_path="lost", permissions=["close"], icon="block")
     def mark_lost(self, request, object_id):
         return self._decide(
             request,
@@ -333,7 +460,10 @@ class DealRegistrationAdmin(TenantScopedAdmin):
         )
 
     @action(
-        description="Decide extension", url_path="extension", permissions=["decide"], icon="update"
+        description="Decide extension",
+        url_path="extension",
+        permissions=["decide_extension"],
+        icon="update",
     )
     def decide_extension(self, request, object_id):
         return self._decide(

@@ -8,6 +8,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from deals.api.orders import acting_user
 from deals.models import DealRegistration, RegistrationMatch, SalesActivity
 from deals.selectors.registrations import registrations_for_partner, registrations_for_reviewer
 from deals.services.registrations import (
@@ -93,10 +94,17 @@ class RegistrationOutput(serializers.ModelSerializer):
 
 
 class MatchOutput(serializers.ModelSerializer):
-    other_firm = serializers.CharField(source="other_registration.firm.name", default=None)
-    other_company = serializers.CharField(source="other_registration.company_name", default=None)
-    other_status = serializers.CharField(source="other_registration.status", default=None)
-    customer = serializers.CharField(source="customer.name", default=None)
+    # a match is with another registration or with a customer: the other side is null
+    other_firm = serializers.CharField(
+        source="other_registration.firm.name", default=None, allow_null=True
+    )
+    other_company = serializers.CharField(
+        source="other_registration.company_name", default=None, allow_null=True
+    )
+    other_status = serializers.CharField(
+        source="other_registration.status", default=None, allow_null=True
+    )
+    customer = serializers.CharField(source="customer.name", default=None, allow_null=True)
 
     class Meta:
         model = RegistrationMatch
@@ -115,7 +123,9 @@ class MatchOutput(serializers.ModelSerializer):
 class ReviewOutput(RegistrationOutput):
     """What reviewers see: the registration and its conflict candidates."""
 
-    matches = MatchOutput(many=True)
+    matches = MatchOutput(
+        many=True, required=False, help_text="Reviewers only: absent from a partner's answer."
+    )
 
     class Meta(RegistrationOutput.Meta):
         fields = (*RegistrationOutput.Meta.fields, "matches")
@@ -209,7 +219,7 @@ class SalesActivityApi(APIView):
         activity = sales_activity_record(
             tenant=request.tenant,
             registration=registration,
-            user=request.user,
+            user=acting_user(request),  # an API key records no person
             **data.validated_data,
         )
         return Response(SalesActivityOutput(activity).data, status=status.HTTP_201_CREATED)

@@ -1,11 +1,14 @@
 """CSV imports: the partners' registrations page and the staff API endpoint."""
 
+import csv
+import datetime
 from dataclasses import asdict
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -25,6 +28,34 @@ FILE_HELP = "A UTF-8 CSV file with the header row first, at most 10 MB."
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="CSV file", help_text=FILE_HELP)
+
+
+def _example_lead(today: datetime.date) -> dict[str, str]:
+    return {
+        "external_id": "LEAD-0001",
+        "company_name": "Example Prospect Pty Ltd",
+        "domain": "prospect.example",
+        "country": "AU",
+        "contact_name": "Jane Citizen",
+        "contact_email": "jane@prospect.example",
+        "products": "What they are interested in",
+        "estimated_value": "12500.00",
+        "expected_close_on": (today + datetime.timedelta(days=90)).isoformat(),
+        "notes": "Replace this row with your leads",
+    }
+
+
+@partner_required
+def registration_import_template(request: HttpRequest) -> HttpResponse:
+    """A CSV to fill in: the header row and one example lead (valid as it stands)."""
+    columns = KINDS["registrations"].columns
+    example = _example_lead(timezone.localdate())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="deal-registrations-template.csv"'
+    writer = csv.writer(response)
+    writer.writerow(columns)
+    writer.writerow([example.get(column, "") for column in columns])
+    return response
 
 
 @partner_required
@@ -78,7 +109,9 @@ class ImportErrorBody(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    rows = ImportRowError(many=True)
+    rows = ImportRowError(
+        many=True, required=False, help_text="Every bad row, when the file itself was read."
+    )
 
 
 class ImportErrorOutput(serializers.Serializer):

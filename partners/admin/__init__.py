@@ -1,3 +1,3 @@
 """Console pages of the partners app, one module per concept."""
 
-from partners.admin import activities, enrolment, firms, people, tax  # noqa: F401
+from partners.admin import activities, enrolment, firms, home, people, tax  # noqa: F401

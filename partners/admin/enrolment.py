@@ -5,23 +5,25 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from unfold.decorators import action
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminSelect2MultipleWidget
 
 from partners.models import (
     AgreementAcceptance,
     Application,
+    ApplicationStatus,
     BreachNotice,
     ContactRequest,
     Enrolment,
+    EnrolmentStatus,
     FeeInvoice,
     Notice,
     StandingChange,
     TerminationTask,
 )
-from partners.models.enrolment import STANDING_STATUSES
+from partners.models.enrolment import ENDED_STATUSES, STANDING_STATUSES, InvoiceStatus
 from partners.services.applications import application_approve, application_reject
 from partners.services.breaches import (
     breach_notice_allowed,
@@ -34,14 +36,21 @@ from partners.services.enrolments import (
     notice_record,
 )
 from partners.services.standing import standing_set
+from programs.admin import TierFilter
 from programs.selectors import obligations_at
+from programs.selectors_console import tier_name_of, track_names
 from tenants.admin_base import (
     ALL_STAFF,
+    CountryFilter,
     HistoryInline,
     TenantScopedAdmin,
     TenantTabularInline,
+    bulk_form,
+    confirm_page,
     form_page,
+    legal_on,
 )
+from tenants.countries import country_choices, country_name
 from tenants.errors import ApplicationError
 from tenants.models import StaffMembership, StaffRole
 from tenants.money import format_minor
@@ -49,8 +58,16 @@ from tenants.money import format_minor
 FINANCE = (StaffRole.FINANCE, StaffRole.ADMIN)
 
 
+def named_tracks(program_id: int, keys: list[str]) -> str:
+    """Track keys as the program names them ("Referral, Reseller")."""
+    names = track_names([program_id])
+    return ", ".join(names.get((program_id, key), key) for key in keys) or "—"
+
+
 class AcceptanceInline(TenantTabularInline):
     model = AgreementAcceptance
+    verbose_name = "Agreement accepted"
+    verbose_name_plural = "Agreements accepted"
     fields = ("user", "program_version", "accepted_at", "ip_address", "user_agent")
     readonly_fields = fields
     extra = 0
@@ -71,8 +88,8 @@ class ReasonForm(forms.Form):
 
 @admin.register(Application)
 class ApplicationAdmin(TenantScopedAdmin):
-    list_display = ("firm_name", "program", "country", "tracks", "status", "submitted_at")
-    list_filter = ("status", "program", "country")
+    list_display = ("firm_name", "program", "country_name", "status", "submitted_at")
+    list_filter = ("status", "program", CountryFilter)
     search_fields = ("firm_name", "applicant__email", "website")
     readonly_fields = (
         "program",
@@ -81,9 +98,9 @@ class ApplicationAdmin(TenantScopedAdmin):
         "firm",
         "firm_name",
         "website",
-        "country",
-        "territories",
-        "tracks",
+        "country_name",
+        "territory_names",
+        "track_names",
         "directory_consent",
         "message",
         "status",
@@ -95,11 +112,28 @@ class ApplicationAdmin(TenantScopedAdmin):
     inlines = [AcceptanceInline]
     actions_detail = ["approve", "reject"]
 
+    @admin.display(description="Country", ordering="country")
+    def country_name(self, application) -> str:
+        return country_name(application.country)
+
+    @admin.display(description="Territories")
+    def territory_names(self, application) -> str:
+        return ", ".join(country_name(code) for code in application.territories) or "—"
+
+    @admin.display(description="Tracks")
+    def track_names(self, application) -> str:
+        return named_tracks(application.program_id, application.tracks)
+
     def has_add_permission(self, request, *args):
         return False  # applications come from the portal
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the application and its acceptance are the record of who agreed
+
     def has_approve_permission(self, request, object_id=None) -> bool:
-        return super().has_change_permission(request)
+        return super().has_change_permission(request) and legal_on(
+            self, request, object_id, lambda a: a.status == ApplicationStatus.SUBMITTED
+        )
 
     has_reject_permission = has_approve_permission
 
@@ -115,19 +149,14 @@ class ApplicationAdmin(TenantScopedAdmin):
     def approve(self, request, object_id):
         application = self._application(request, object_id)
         if request.method != "POST":
-            return TemplateResponse(
+            return confirm_page(
+                self,
                 request,
-                "admin/partners/confirm.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "opts": self.opts,
-                    "title": f"Approve {application.firm_name}?",
-                    "text": f"{application.firm_name} becomes a partner in {application.program}: "
-                    "the firm, its partner admin and the enrolment are created, and the applicant "
-                    "is e-mailed.",
-                    "button": "Approve",
-                    "obligations": obligations_at(application.program, "approval", "review"),
-                },
+                f"Approve {application.firm_name}?",
+                f"{application.firm_name} becomes a partner in {application.program}: the firm, "
+                "its partner admin and the enrolment are created, and the applicant is e-mailed.",
+                "Approve",
+                obligations=obligations_at(application.program, "approval", "review"),
             )
         try:
             enrolment = application_approve(
@@ -286,10 +315,57 @@ class BreachInline(HistoryInline):
         return breach.status_text(timezone.localdate())
 
 
+class AssignManagerForm(forms.Form):
+    manager = forms.ModelChoiceField(
+        label="Partner manager",
+        # this vendor's staff (the membership query is tenant-scoped)
+        queryset=get_user_model().objects.none(),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = get_user_model().objects.filter(
+            pk__in=StaffMembership.objects.values("user_id")
+        )
+
+
+class EnrolmentForm(forms.ModelForm):
+    """Tracks and territories chosen from the program's tracks and the world's countries."""
+
+    tracks = forms.MultipleChoiceField(
+        required=False,
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
+        help_text="The program's tracks.",
+    )
+    territories = forms.MultipleChoiceField(
+        required=False,
+        widget=UnfoldAdminSelect2MultipleWidget,
+        help_text="Countries where the partner may sell under the program.",
+    )
+
+    class Meta:
+        model = Enrolment
+        fields = ("tracks", "territories")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        enrolment = self.instance
+        names = track_names([enrolment.program_id]) if enrolment.program_id else {}
+        offered = {key: name for (_, key), name in names.items()}
+        for key in enrolment.tracks or []:  # a track a later version dropped stays visible
+            offered.setdefault(key, key)
+        self.fields["tracks"].choices = sorted(offered.items(), key=lambda item: item[1])
+        countries = dict(country_choices())
+        for code in enrolment.territories or []:
+            countries.setdefault(code, code)
+        self.fields["territories"].choices = sorted(countries.items(), key=lambda i: i[1])
+
+
 @admin.register(Enrolment)
 class EnrolmentAdmin(TenantScopedAdmin):
-    list_display = ("firm", "program", "status", "standing", "tier_key", "term_end")
-    list_filter = ("status", "program", "good_standing", "tier_key")
+    form = EnrolmentForm
+    list_display = ("firm", "program", "status", "standing", "tier_name", "term_end")
+    list_filter = ("status", "program", "good_standing", TierFilter)
     search_fields = ("firm__name",)
     list_select_related = ("firm", "program", "partner_manager", "standing_change__decided_by")
     fields = (
@@ -299,7 +375,7 @@ class EnrolmentAdmin(TenantScopedAdmin):
         "territories",
         "status",
         "standing",
-        "tier_key",
+        "tier_name",
         "tier_since",
         "partner_manager",
         "directory_consent",
@@ -319,7 +395,7 @@ class EnrolmentAdmin(TenantScopedAdmin):
         "firm",
         "program",
         "status",
-        "tier_key",
+        "tier_name",
         "tier_since",
         "term_start",
         "term_end",
@@ -342,6 +418,42 @@ class EnrolmentAdmin(TenantScopedAdmin):
         "record_breach",
         "record_cure",
     ]
+    actions = ["assign_partner_manager"]
+
+    def get_queryset(self, request):
+        tier = tier_name_of("program_id", "tier_key")
+        return super().get_queryset(request).annotate(tier_label=tier)
+
+    @admin.action(description="Assign a partner manager", permissions=["change"])
+    def assign_partner_manager(self, request, queryset):
+        # the same write as the enrolment form's partner manager field, for many rows at once
+        form = bulk_form(request, AssignManagerForm)
+        if form.is_bound and form.is_valid():
+            manager = form.cleaned_data["manager"]
+            staff_of = set(
+                StaffMembership.objects.filter(user=manager).values_list("tenant_id", flat=True)
+            )
+            done = 0
+            for enrolment in queryset:
+                if enrolment.tenant_id in staff_of:  # never another vendor's person
+                    enrolment.partner_manager = manager
+                    enrolment.save(update_fields=["partner_manager"])
+                    done += 1
+            messages.success(request, f"{manager} now manages {done} enrolment(s).")
+            return None
+        return form_page(
+            self,
+            request,
+            f"Assign a partner manager to {queryset.count()} enrolment(s)",
+            form,
+            "Assign",
+            selected=queryset.select_related("firm", "program"),
+            action="assign_partner_manager",
+        )
+
+    @admin.display(description="Tier", ordering="tier_key")
+    def tier_name(self, enrolment: Enrolment) -> str:
+        return getattr(enrolment, "tier_label", None) or enrolment.tier_key
 
     @admin.display(description="Breach notices")
     def breach_clock(self, enrolment: Enrolment) -> str:
@@ -368,30 +480,29 @@ class EnrolmentAdmin(TenantScopedAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def has_confirm_minimum_permission(self, request, object_id=None) -> bool:
-        return super().has_change_permission(request)
+    def has_delete_permission(self, request, obj=None):
+        return False  # an enrolment carries tier history and money; it ends by a notice
 
-    has_record_notice_permission = has_confirm_minimum_permission
-    has_set_standing_permission = has_confirm_minimum_permission
+    def _may(self, request, object_id, legal) -> bool:
+        return super().has_change_permission(request) and legal_on(self, request, object_id, legal)
+
+    def has_confirm_minimum_permission(self, request, object_id=None) -> bool:
+        return self._may(request, object_id, lambda e: e.status == EnrolmentStatus.ONBOARDING)
+
+    def has_record_notice_permission(self, request, object_id=None) -> bool:
+        return self._may(request, object_id, lambda e: e.status not in ENDED_STATUSES)
+
+    def has_set_standing_permission(self, request, object_id=None) -> bool:
+        return self._may(request, object_id, lambda e: e.status in STANDING_STATUSES)
 
     def has_record_breach_permission(self, request, object_id=None) -> bool:
         # offered only where the program has a cure period and the enrolment is live
-        if not super().has_change_permission(request):
-            return False
-        enrolment = self._visible(request, object_id)
-        return enrolment is None or breach_notice_allowed(enrolment, timezone.localdate())
+        return self._may(
+            request, object_id, lambda e: breach_notice_allowed(e, timezone.localdate())
+        )
 
     def has_record_cure_permission(self, request, object_id=None) -> bool:
-        if not super().has_change_permission(request):
-            return False
-        enrolment = self._visible(request, object_id)
-        return enrolment is None or self._open_breaches(enrolment.pk).exists()
-
-    def _visible(self, request, object_id) -> Enrolment | None:
-        # None: no object here (or another tenant's), and the view answers 404 itself
-        if object_id is None:
-            return None
-        return self.get_queryset(request).filter(pk=object_id).first()
+        return self._may(request, object_id, lambda e: self._open_breaches(e.pk).exists())
 
     def _open_breaches(self, enrolment_id):
         return BreachNotice.objects.filter(
@@ -443,17 +554,13 @@ class EnrolmentAdmin(TenantScopedAdmin):
     def confirm_minimum(self, request, object_id):
         enrolment = self._enrolment(request, object_id)
         if request.method != "POST":
-            return TemplateResponse(
+            return confirm_page(
+                self,
                 request,
-                "admin/partners/confirm.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "opts": self.opts,
-                    "title": f"Confirm {enrolment.firm} meets the minimum criteria?",
-                    "text": "Onboarding ends and the partner becomes active in the tier that "
-                    "holds the program's minimum criteria.",
-                    "button": "Confirm",
-                },
+                f"Confirm {enrolment.firm} meets the minimum criteria?",
+                "Onboarding ends and the partner becomes active in the tier that holds the "
+                "program's minimum criteria.",
+                "Confirm",
             )
         try:
             enrolment_confirm_minimum_met(
@@ -600,7 +707,9 @@ class FeeInvoiceAdmin(TenantScopedAdmin):
         return format_minor(invoice.amount_minor, invoice.currency)
 
     def has_mark_paid_permission(self, request, object_id=None) -> bool:
-        return super().has_change_permission(request)
+        return super().has_change_permission(request) and legal_on(
+            self, request, object_id, lambda invoice: invoice.status == InvoiceStatus.UNPAID
+        )
 
     @action(
         description="Record payment", url_path="paid", permissions=["mark_paid"], icon="payments"

@@ -1,9 +1,14 @@
 from django import forms
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from unfold.decorators import action
 
 from partners.models import ContactRole, PartnerContact, PartnerFirm
 from partners.services.contacts import contact_invite
-from tenants.admin_base import TenantScopedAdmin, TenantTabularInline
+from tenants.admin_base import CountryFilter, TenantScopedAdmin, TenantTabularInline
+from tenants.countries import country_name
 
 
 class ContactInline(TenantTabularInline):
@@ -17,12 +22,31 @@ class ContactInline(TenantTabularInline):
         return False  # people are added by e-mail invitation (Partner contacts → Add)
 
 
+def _overview_url(firm_id) -> str:
+    # the page reads every app, so commissions (which may) registers it on the console
+    return reverse("admin:partners_partnerfirm_360", args=[firm_id])
+
+
 @admin.register(PartnerFirm)
 class PartnerFirmAdmin(TenantScopedAdmin):
-    list_display = ("name", "country", "website", "created_at")
+    list_display = ("name", "country_name", "website", "created_at", "overview")
     search_fields = ("name", "website")
-    list_filter = ("country",)
+    list_filter = (CountryFilter,)
+
     inlines = [ContactInline]
+    actions_detail = ["open_overview"]
+
+    @admin.display(description="360° view")
+    def overview(self, firm):
+        return format_html('<a href="{}">Open</a>', _overview_url(firm.pk))
+
+    @action(description="360° view", url_path="overview", icon="360")
+    def open_overview(self, request, object_id):
+        return HttpResponseRedirect(_overview_url(object_id))
+
+    @admin.display(description="Country", ordering="country")
+    def country_name(self, firm) -> str:
+        return country_name(firm.country)
 
 
 class ContactInviteForm(forms.ModelForm):

@@ -132,12 +132,28 @@ class PayoutProfileAdmin(TenantScopedAdmin):
     def reference(self, obj: PayoutProfile) -> str:
         return obj.masked_reference
 
-    def get_fields(self, request, obj=None):
-        shown = "account_reference" if self.has_change_permission(request, obj) else "reference"
-        return ("firm", "method", "account_holder", shown, "withholding_rate", "updated_at")
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("firm", "method", "account_holder", "account_reference", "reference", "updated_at")
+    # masked for finance too: only a bank file carries the full account (commissions.bankfiles)
+    fields = (
+        "firm",
+        "method",
+        "account_holder",
+        "reference",
+        "routing_number",
+        "bic",
+        "account_type",
+        "withholding_rate",
+        "updated_at",
+    )
+    readonly_fields = (
+        "firm",
+        "method",
+        "account_holder",
+        "reference",
+        "routing_number",
+        "bic",
+        "account_type",
+        "updated_at",
+    )
 
     def save_model(self, request, obj: PayoutProfile, form, change: bool) -> None:
         payout_profile_set_withholding(

@@ -99,14 +99,16 @@ class EnrolmentOutput(serializers.Serializer):
     )
     standing = serializers.CharField(source="enrolment.standing_label")
     tier = serializers.CharField(source="enrolment.tier_key")
-    tier_name = serializers.CharField(source="tier.name", default=None)
+    tier_name = serializers.CharField(source="tier.name", default=None, allow_null=True)
     tier_since = serializers.DateField(source="enrolment.tier_since")
     tracks = serializers.ListField(source="enrolment.tracks")
     territories = serializers.ListField(source="enrolment.territories")
     term_start = serializers.DateField(source="enrolment.term_start")
     term_end = serializers.DateField(source="enrolment.term_end")
     auto_renew = serializers.BooleanField(source="enrolment.auto_renew")
-    onboarding_deadline = serializers.DateField(source="enrolment.onboarding_deadline")
+    onboarding_deadline = serializers.DateField(
+        source="enrolment.onboarding_deadline", allow_null=True
+    )
     benefits = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
 

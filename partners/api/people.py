@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView, RetrieveAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +18,7 @@ from partners.selectors.people import (
     valid_certifications,
 )
 from partners.services.people import certification_submit, resource_create
+from tenants.api_parsers import FormParser, JSONParser, MultiPartParser
 from tenants.api_permissions import IsTenantMember, is_tenant_api_key, is_tenant_staff
 from tenants.errors import ApplicationError, NotAllowed
 from tenants.models import StaffRole

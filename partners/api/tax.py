@@ -14,7 +14,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.fields import empty
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils import html
 from rest_framework.views import APIView
@@ -39,8 +38,11 @@ from partners.services.tax import (
     payout_profile_update,
     tax_document_upload,
 )
+from partners.uploads import EXTENSION_OF
 from partners.views.tax import ADMINS_ONLY, tax_document_response
+from tenants.api_parsers import FormParser, MultiPartParser
 from tenants.api_permissions import IsTenantMember, is_tenant_api_key, is_tenant_staff
+from tenants.api_schema import file_responses
 from tenants.errors import NotAllowed
 
 
@@ -147,7 +149,7 @@ class TaxDocumentDownloadApi(APIView):
 
     permission_classes = [IsTenantMember]
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses=file_responses(*EXTENSION_OF))
     def get(self, request, document_id: int):
         documents = tax_documents_visible_to(
             tenant=request.tenant, contact=_reader_contact(request), as_staff=_as_staff(request)
@@ -160,6 +162,9 @@ class PayoutProfileOutput(serializers.Serializer):
     method = serializers.CharField()
     account_holder = serializers.CharField()
     account_reference = serializers.CharField(source="masked_reference", help_text="Masked.")
+    routing_number = serializers.CharField(help_text="US bank accounts; blank otherwise.")
+    bic = serializers.CharField()
+    account_type = serializers.CharField()
     withholding_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
     updated_at = serializers.DateTimeField()
 
@@ -169,6 +174,13 @@ class PayoutProfileInput(serializers.Serializer):
     account_holder = serializers.CharField(max_length=200)
     account_reference = serializers.CharField(
         max_length=100, required=False, allow_blank=True, help_text="Blank keeps the stored one."
+    )
+    routing_number = serializers.CharField(
+        max_length=9, required=False, allow_blank=True, help_text="US bank accounts: ABA, 9 digits."
+    )
+    bic = serializers.CharField(max_length=11, required=False, allow_blank=True)
+    account_type = serializers.ChoiceField(
+        choices=PayoutProfile.AccountType.choices, required=False
     )
 
     def to_internal_value(self, data):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from partners.masking import mask
 from partners.models.firms import PartnerFirm
 from tenants.models import TenantOwned
 
@@ -62,11 +63,26 @@ class PayoutProfile(TenantOwned):
         CHECK = "check", "Check"
         PAYPAL = "paypal", "PayPal"
 
+    class AccountType(models.TextChoices):
+        CHECKING = "checking", "Checking"
+        SAVINGS = "savings", "Savings"
+
     firm = models.OneToOneField(PartnerFirm, on_delete=models.PROTECT, related_name="payout")
     method = models.CharField(max_length=15, choices=Method.choices)
     account_holder = models.CharField(max_length=200)
     account_reference = models.CharField(
         max_length=100, help_text="IBAN / account number / PayPal e-mail; shown masked."
+    )
+    # checked by partners.payout_details when entered and again before money moves
+    routing_number = models.CharField(
+        max_length=9, blank=True, help_text="US bank accounts: the 9-digit ABA routing number."
+    )
+    bic = models.CharField("BIC", max_length=11, blank=True, help_text="SWIFT code (optional).")
+    account_type = models.CharField(
+        max_length=8,
+        choices=AccountType.choices,
+        default=AccountType.CHECKING,
+        help_text="US bank accounts: checking or savings.",
     )
     withholding_rate = models.DecimalField(
         max_digits=5,
@@ -89,5 +105,4 @@ class PayoutProfile(TenantOwned):
 
     @property
     def masked_reference(self) -> str:
-        ref = self.account_reference
-        return f"•••• {ref[-4:]}" if len(ref) > 4 else "••••"
+        return mask(self.account_reference)

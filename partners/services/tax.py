@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Enrolment, PartnerFirm, PayoutProfile, TaxDocument, TaxDocumentStatus
+from partners.payout_details import clean_details
 from partners.selectors.tax import election_choices_for
 from partners.uploads import checked_upload
 from tenants.errors import ApplicationError
@@ -98,10 +100,16 @@ def payout_profile_update(
     method: str,
     account_holder: str,
     account_reference: str = "",
+    routing_number: str | None = None,
+    bic: str | None = None,
+    account_type: str | None = None,
 ) -> PayoutProfile:
     """Set how the firm is paid; the withholding rate is finance's and is not touched here.
 
-    A blank `account_reference` keeps the stored one (partners only ever see it masked).
+    A blank `account_reference` keeps the stored one (partners only ever see it masked);
+    `routing_number`, `bic` and `account_type` left out (None) keep theirs. The details
+    are checked (IBAN and BIC check digits, the routing number's checksum) before
+    anything is saved; every error names its field.
     """
     profile = PayoutProfile.objects.select_for_update().filter(tenant=tenant, firm=firm).first()
     account_reference = account_reference.strip()
@@ -110,10 +118,25 @@ def payout_profile_update(
             message = "Enter the account reference (IBAN, account number or PayPal e-mail)."
             raise ApplicationError(message, fields={"account_reference": [message]})
         profile = PayoutProfile(tenant=tenant, firm=firm)
+    try:
+        details = clean_details(
+            method=method,
+            account_reference=account_reference or profile.account_reference,
+            routing_number=profile.routing_number if routing_number is None else routing_number,
+            bic=profile.bic if bic is None else bic,
+        )
+    except ValidationError as exc:
+        fields = exc.message_dict
+        raise ApplicationError(
+            "Check the payout details: " + " ".join(m for ms in fields.values() for m in ms),
+            fields=fields,
+        ) from exc
     profile.method = method
     profile.account_holder = account_holder.strip()
-    if account_reference:
-        profile.account_reference = account_reference
+    profile.account_reference = details["account_reference"]
+    profile.routing_number = details["routing_number"]
+    profile.bic = details["bic"]
+    profile.account_type = account_type or profile.account_type
     profile.full_clean()
     profile.save()
     return profile

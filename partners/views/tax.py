@@ -52,7 +52,22 @@ class PayoutProfileForm(forms.Form):
         label="Account reference",
         max_length=100,
         required=False,
-        help_text="IBAN, account number or PayPal e-mail.",
+        help_text="IBAN, US account number or PayPal e-mail.",
+    )
+    routing_number = forms.CharField(
+        label="Routing number",
+        max_length=9,
+        required=False,
+        help_text="US bank accounts only: the 9-digit ABA routing number.",
+    )
+    bic = forms.CharField(
+        label="BIC (SWIFT code)", max_length=11, required=False, help_text="Optional, with an IBAN."
+    )
+    account_type = forms.ChoiceField(
+        label="Account type",
+        choices=PayoutProfile.AccountType.choices,
+        required=False,
+        help_text="US bank accounts only.",
     )
 
     def clean(self):
@@ -113,7 +128,13 @@ def _page(request: HttpRequest, *, status: int = 200, **bound_forms) -> HttpResp
     tenant, firm = request.tenant, request.contact.firm
     profile = payout_profile_of(tenant=tenant, firm=firm)
     if profile is not None:
-        initial = {"method": profile.method, "account_holder": profile.account_holder}
+        initial = {
+            "method": profile.method,
+            "account_holder": profile.account_holder,
+            "routing_number": profile.routing_number,
+            "bic": profile.bic,
+            "account_type": profile.account_type,
+        }
     else:
         initial = {}
     elections = []

@@ -31,7 +31,7 @@ def test_partner_registers_manager_approves_partner_sees_it(page, cast, transact
     page.goto("/simpro/portal/deals/new/")
     page.get_by_label("Prospect company").fill("Initech Pty Ltd")
     page.get_by_label("Web domain").fill("initech.example")
-    page.get_by_label("Country").fill("AU")
+    page.get_by_label("Country").select_option(label="Australia")
     page.get_by_role("button", name="Register").click()
     page.get_by_text("Initech Pty Ltd registered: submitted.").wait_for()
     detail_url = page.url

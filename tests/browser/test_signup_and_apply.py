@@ -29,7 +29,7 @@ def test_a_newcomer_signs_up_verifies_and_applies_to_simpro(page, transactional_
     assert page.title().startswith("Apply to the Simpro Partner Program")
     page.get_by_label("Firm name").fill("Bluebird Services")
     page.get_by_label("Website").fill("bluebird.example")
-    page.get_by_label("Country").fill("AU")
+    page.get_by_label("Country").select_option(label="Australia")
     page.get_by_label("Territories").fill("AU, NZ")
     page.get_by_label("Service Providers").check()
     page.get_by_label("I accept the program agreement").check()

@@ -1,8 +1,12 @@
 """The ledger: append-only everywhere, exact, idempotent; concurrent runs make one batch."""
 
+import io
+import os
 import threading
 
+import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError, connection, connections, transaction
 
 from commissions.ledger import balance
@@ -122,3 +126,76 @@ def test_two_workers_building_the_same_month_make_one_batch():
         assert PayoutBatch.objects.count() == 1
         batch = PayoutBatch.objects.get()
         assert batch.items.count() == 1 and batch.lines.count() == 1
+
+
+APP_ROLE = os.environ.get("PRM_DB_APP_ROLE", "prm_app")
+APP_PASSWORD = os.environ.get("PRM_DB_APP_PASSWORD", "prm_app")
+
+
+@pytest.mark.services  # .ci/run creates the app role; the suite runs as the tables' owner
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "TRUNCATE commissions_ledgerentry CASCADE",
+        "TRUNCATE tiers_tierassignment",
+        "SET session_replication_role = replica",
+        "ALTER TABLE commissions_ledgerentry DISABLE TRIGGER ALL",
+        "DROP TRIGGER commissions_ledger_append_only ON commissions_ledgerentry",
+        "UPDATE commissions_ledgerentry SET amount_minor = 0",
+        "DELETE FROM commissions_ledgerentry",
+    ],
+)
+def test_the_app_role_writes_rows_but_cannot_empty_or_unguard_the_ledger(attack):
+    tenant, _program, enrolment = cim_partner()
+    sold(tenant, enrolment)
+    call_command("db_grant_app_role", APP_ROLE, stdout=io.StringIO())
+    db = connection.settings_dict
+    app = psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        dbname=db["NAME"],
+        user=APP_ROLE,
+        password=APP_PASSWORD,
+    )
+    try:
+        # the app's own work goes on: read the ledger, change an ordinary row
+        assert app.execute("SELECT count(*) FROM commissions_ledgerentry").fetchone() == (1,)
+        app.execute(
+            "UPDATE partners_partnerfirm SET website = 'https://x.example' WHERE id = %s",
+            [enrolment.firm_id],
+        )
+        app.commit()
+        with pytest.raises(psycopg.Error):
+            app.execute(attack)
+        app.rollback()
+    finally:
+        app.close()
+    with tenant_scope(tenant):
+        assert LedgerEntry.objects.get().amount_minor == 300_000
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_even_a_role_granted_truncate_cannot_empty_the_ledger():
+    """The second wall: should an operator grant TRUNCATE by mistake, the trigger refuses it."""
+    tenant, _program, enrolment = cim_partner()
+    sold(tenant, enrolment)
+    call_command("db_grant_app_role", APP_ROLE, stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+    db = connection.settings_dict
+    with (
+        psycopg.connect(
+            host=db["HOST"] or "127.0.0.1",
+            port=db["PORT"] or 5432,
+            dbname=db["NAME"],
+            user=APP_ROLE,
+            password=APP_PASSWORD,
+        ) as app,
+        pytest.raises(psycopg.errors.IntegrityConstraintViolation) as refused,
+    ):
+        app.execute("TRUNCATE commissions_ledgerentry CASCADE")
+    assert "cannot be truncated" in str(refused.value)
+    with tenant_scope(tenant):
+        assert LedgerEntry.objects.get().amount_minor == 300_000

@@ -41,3 +41,15 @@ def test_the_image_serves_with_the_measured_gunicorn_configuration():
     config: dict = {}
     exec((ROOT / "config" / "gunicorn.py").read_text(), config)
     assert config["worker_class"] == "gthread" and config["threads"] >= 2
+
+
+def test_the_app_connects_as_a_role_that_owns_nothing_and_migrations_as_the_owner():
+    running = services()
+    for name in ("web", "worker", "webhook-worker", "beat"):
+        assert running[name]["environment"]["DATABASE_URL"].startswith("postgres://prm_app:")
+    migrate = running["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://prm:")
+    assert "db_grant_app_role prm_app" in " ".join(migrate["command"])
+    init = ROOT / "docker" / "postgres" / "10-app-role.sh"
+    assert "CREATE ROLE prm_app LOGIN" in init.read_text()
+    assert "NOSUPERUSER" in init.read_text()

@@ -7,7 +7,7 @@ def test_plain_text_mail_keeps_what_people_wrote():
     body = render_plain(
         "partners/email/application_rejected_body.txt",
         {
-            "tenant": {"name": "Simpro"},
+            "tenant": {"name": "Simpro", "slug": "simpro"},
             "application": {"firm_name": "O'Brien & Sons", "rejection_reason": "Score < 3"},
         },
     )

@@ -37,8 +37,11 @@ def test_contacts_are_mailed_the_evidence_when_their_tier_changes(
 
     [letter] = mailoutbox
     assert letter.to == ["mover@a.test"]
-    assert letter.subject == f"Your tier in the {program.name} is now tier-1"
-    assert "Tier: enrolled -> tier-1 (upgrade), effective 2025-02-05." in letter.body
+    assert letter.subject == f"Your tier is now Tier 1 Registered Partner ({program.name})"
+    assert (
+        "Tier: Enrolled (no tier level yet) -> Tier 1 Registered Partner (upgrade), "
+        "effective 2025-02-05." in letter.body
+    )
     assert "- Registered Partner Orientation completed: 1 (met, needed " in letter.body
     assert "- CIMcloud Partnership Agreement executed: 1 (met)" in letter.body
     assert "Missing for the next tier:" in letter.body
@@ -68,8 +71,13 @@ def test_contacts_are_mailed_when_a_confirmed_change_is_scheduled(
 
     [letter] = mailoutbox
     assert sorted(letter.to) == ["advisor@a.test", f"partner_manager-{enrolment.pk}@partner.test"]
-    assert letter.subject == f"Your tier in the {program.name} changes to registered on 2025-05-01"
-    assert "Tier: prospective -> registered (upgrade), effective 2025-05-01." in letter.body
+    assert letter.subject == (
+        f"Your tier changes to Registered Partner on 2025-05-01 ({program.name})"
+    )
+    assert (
+        "Tier: Prospective Partner -> Registered Partner (upgrade), effective 2025-05-01."
+        in letter.body
+    )
     counted = [r for r in results_of(tenant, proposal).values() if r.tier == "registered"]
     evidence = letter.body.split("What counted:\n")[1].split("\n\n")[0].splitlines()
     assert len(evidence) == len(counted) > 0
