@@ -1,9 +1,10 @@
 """gunicorn's configuration (the Dockerfile's server), sized from the environment.
 
-gthread workers: a request mostly waits on PostgreSQL, so a few threads per process keep
-both cores busy without a process per connection. The defaults are what bench/http_load.py
-measured best on the 2-core reference machine (docs/benchmarks.md); size WEB_CONCURRENCY
-and GUNICORN_THREADS for yours.
+gthread workers: threads cover the waits on PostgreSQL and Redis without a process per
+connection. On the 2-core reference machine bench/http_load.py measured 3x1, 2x4 and 4x4
+within about 20 % of each other (docs/benchmarks.md): there the limit is Python time per
+request, not the server model. Size WEB_CONCURRENCY (about one per core) and
+GUNICORN_THREADS for yours.
 """
 
 import os
