@@ -20,7 +20,7 @@ import time
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from support import copy_rows, in_throwaway_database
+from support import REGISTRATION_STATUSES, copy_registrations, copy_rows, in_throwaway_database
 
 WORDS = [
     "acme",
@@ -60,56 +60,16 @@ def load(tenant, firms, program, registrations: int, customers: int) -> None:
 
     now = timezone.now().isoformat()
     started = time.perf_counter()
-    copy_rows(
-        "deals_dealregistration",
-        [
-            "tenant_id",
-            "program_id",
-            "firm_id",
-            "lead_source",
-            "external_id",
-            "company_name",
-            "normalized_name",
-            "name_key",
-            "domain",
-            "normalized_domain",
-            "country",
-            "contact_name",
-            "contact_email",
-            "products",
-            "currency",
-            "notes",
-            "status",
-            "decision_reason",
-            "submitted_at",
-            "extension_reason",
-            "rejection_reason",
-            "rejection_reason_label",
-        ],
+    copy_registrations(
+        tenant.pk,
+        program.pk,
         (
             (
-                tenant.pk,
-                program.pk,
                 firms[i % len(firms)].pk,
-                "partner",
-                "",
                 name,
                 name,
-                name.split(" ", 1)[0],
                 domain,
-                domain,
-                "US",
-                "",
-                "",
-                "",
-                "USD",
-                "",
-                ("submitted", "approved", "expired")[i % 3],
-                "",
-                now,
-                "",
-                "",
-                "",
+                REGISTRATION_STATUSES[i % 3],
             )
             for i in range(registrations)
             for name, domain in [company(i)]

@@ -28,7 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from support import copy_rows, in_throwaway_database, load_enrolled_firms
+from support import (
+    REGISTRATION_STATUSES,
+    copy_registrations,
+    copy_rows,
+    in_throwaway_database,
+    load_enrolled_firms,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 8765
@@ -48,59 +54,16 @@ ENDPOINTS = [
 
 
 def load_registrations(tenant_id, program_id, firms, start, count) -> None:
-    from django.utils import timezone
-
-    now = timezone.now().isoformat()
-    copy_rows(
-        "deals_dealregistration",
-        [
-            "tenant_id",
-            "program_id",
-            "firm_id",
-            "lead_source",
-            "external_id",
-            "company_name",
-            "normalized_name",
-            "name_key",
-            "domain",
-            "normalized_domain",
-            "country",
-            "contact_name",
-            "contact_email",
-            "products",
-            "currency",
-            "notes",
-            "status",
-            "decision_reason",
-            "submitted_at",
-            "extension_reason",
-            "rejection_reason",
-            "rejection_reason_label",
-        ],
+    copy_registrations(
+        tenant_id,
+        program_id,
         (
             (
-                tenant_id,
-                program_id,
                 firms[i % len(firms)],
-                "partner",
-                "",
                 f"Prospect {i}",
                 f"prospect {i}",
-                "prospect",
                 f"prospect-{i}.example",
-                f"prospect-{i}.example",
-                "US",
-                "",
-                "",
-                "",
-                "USD",
-                "",
-                ("submitted", "approved", "expired")[i % 3],
-                "",
-                now,
-                "",
-                "",
-                "",
+                REGISTRATION_STATUSES[i % 3],
             )
             for i in range(start, start + count)
         ),

@@ -56,6 +56,72 @@ def ids(table: str, tenant_id: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+#: a third each, in turn
+REGISTRATION_STATUSES = ("submitted", "approved", "expired")
+
+
+def copy_registrations(tenant_id: int, program_id: int, rows: Iterable[tuple]) -> int:
+    """COPY partner-sourced registrations from (firm id, name, normalized name, domain,
+    status) rows, submitted now in USD; return how many were written."""
+    from django.utils import timezone
+
+    now = timezone.now().isoformat()
+    return copy_rows(
+        "deals_dealregistration",
+        [
+            "tenant_id",
+            "program_id",
+            "firm_id",
+            "lead_source",
+            "external_id",
+            "company_name",
+            "normalized_name",
+            "name_key",
+            "domain",
+            "normalized_domain",
+            "country",
+            "contact_name",
+            "contact_email",
+            "products",
+            "currency",
+            "notes",
+            "status",
+            "decision_reason",
+            "submitted_at",
+            "extension_reason",
+            "rejection_reason",
+            "rejection_reason_label",
+        ],
+        (
+            (
+                tenant_id,
+                program_id,
+                firm_id,
+                "partner",
+                "",
+                name,
+                normalized,
+                normalized.split(" ", 1)[0],
+                domain,
+                domain,
+                "US",
+                "",
+                "",
+                "",
+                "USD",
+                "",
+                status,
+                "",
+                now,
+                "",
+                "",
+                "",
+            )
+            for firm_id, name, normalized, domain, status in rows
+        ),
+    )
+
+
 ENROLMENT_COLUMNS = [
     "tenant_id",
     "firm_id",

@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from commissions import ledger
@@ -22,7 +22,7 @@ from programs.models import CommissionRule, ProgramVersion, Tier, Track
 from programs.selectors import version_in_force
 from programs.serialization import rule_conditions, rule_tracks
 from tenants import events
-from tenants.bulk import insert_rows
+from tenants.bulk import insert_instances
 from tenants.models import Tenant
 from tenants.money import format_minor, round_minor
 from tiers.selectors import tiers_held_on
@@ -196,16 +196,7 @@ def _lines_insert(lines: list[CommissionLine]) -> None:
     now = timezone.now()
     for line in lines:
         line.calculated_at = now
-    ids = insert_rows(
-        CommissionLine,
-        LINE_FIELDS,
-        [tuple(getattr(line, name) for name in LINE_FIELDS) for line in lines],
-        with_ids=True,
-    )
-    for line, pk in zip(lines, ids, strict=True):
-        line.pk = pk
-        line._state.adding = False
-        line._state.db = connection.alias
+    insert_instances(lines, LINE_FIELDS, with_ids=True)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from programs.models import Program, ProgramVersion
 from programs.policies import FORMAT_DEFAULT, policies_of
 from programs.schema import Commissions
 from programs.selectors import version_in_force
-from tenants.bulk import insert_rows
+from tenants.bulk import insert_instances
 from tenants.models import Tenant
 
 
@@ -134,11 +134,9 @@ def entries_insert_new(entries: list[LedgerEntry]) -> None:
     like the accrual of a line just calculated), as rows: COPY on PostgreSQL. A key that
     exists after all fails the whole transaction on the unique (tenant, key) constraint."""
     now = timezone.now()
-    rows = []
     for e in entries:
         e.created_at = now
-        rows.append(tuple(getattr(e, name) for name in ENTRY_FIELDS))
-    insert_rows(LedgerEntry, ENTRY_FIELDS, rows)
+    insert_instances(entries, ENTRY_FIELDS)
 
 
 def balance(*, firm: PartnerFirm, program: Program, as_of: datetime.date | None = None) -> int:

@@ -36,7 +36,7 @@ from partners.selectors.tax import tax_document_valid_on, tax_document_validity
 from programs.models import Program
 from programs.schema import Commissions
 from tenants import events
-from tenants.bulk import id_set, insert_rows
+from tenants.bulk import id_set, insert_instances
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tenants.money import format_minor, round_minor, to_minor
@@ -177,9 +177,7 @@ LINE_FIELDS = (
 
 def _lines_insert(lines: list[PayoutLine]) -> None:
     """One COPY for every partner's line (PostgreSQL), whatever the number of partners."""
-    insert_rows(
-        PayoutLine, LINE_FIELDS, [tuple(getattr(x, name) for name in LINE_FIELDS) for x in lines]
-    )
+    insert_instances(lines, LINE_FIELDS)
 
 
 def _settle(batch: PayoutBatch, held: list[int]) -> None:

@@ -55,6 +55,24 @@ def insert_rows(
     return ids
 
 
+def insert_instances(
+    instances: Sequence[models.Model], fields: Sequence[str], *, with_ids: bool = False
+) -> None:
+    """Insert unsaved model instances as rows (`insert_rows`), reading `fields` off each;
+    with `with_ids` they get the ids they were stored under and count as saved."""
+    if not instances:
+        return
+    model = type(instances[0])
+    rows = [tuple(getattr(instance, name) for name in fields) for instance in instances]
+    ids = insert_rows(model, fields, rows, with_ids=with_ids)
+    if not with_ids:
+        return
+    for instance, pk in zip(instances, ids, strict=True):
+        instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = connection.alias
+
+
 def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """Take `count` ids from the table's sequence (reading them back after COPY would be
     one more query, planned on statistics that do not know the new rows yet)."""

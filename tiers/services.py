@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from programs.periods import last_closed_day
 from programs.policies import policies_of
 from programs.selectors import version_in_force
 from tenants import events
-from tenants.bulk import collection_paused, id_set, insert_rows
+from tenants.bulk import collection_paused, id_set, insert_instances, insert_rows
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tiers import engine
@@ -264,16 +264,7 @@ def _evaluations_store(evaluations: list[TierEvaluation]) -> list[TierEvaluation
     now = timezone.now()
     for evaluation in evaluations:
         evaluation.created_at = now
-    ids = insert_rows(
-        TierEvaluation,
-        EVALUATION_FIELDS,
-        [tuple(getattr(e, name) for name in EVALUATION_FIELDS) for e in evaluations],
-        with_ids=True,
-    )
-    for evaluation, pk in zip(evaluations, ids, strict=True):
-        evaluation.pk = pk
-        evaluation._state.adding = False
-        evaluation._state.db = connection.alias
+    insert_instances(evaluations, EVALUATION_FIELDS, with_ids=True)
     return evaluations
 
 
