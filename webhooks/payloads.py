@@ -5,6 +5,7 @@ its event type, a key naming the object, and the `data` as its serializer render
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -100,29 +101,40 @@ def _orders(delivery: events.Delivery) -> list[Announcement]:
     ]
 
 
-def _tier_ref(program, key: str, on: datetime.date) -> dict | None:
-    if not key:
-        return None
-    version = version_in_force(program, on)
-    tier = Tier.objects.filter(version=version, key=key).first() if version else None
-    return {"key": key, "name": tier.name if tier else key}
-
-
 def _tier_changes(delivery: events.Delivery) -> list[Announcement]:
     enrolments = Enrolment.objects.filter(pk__in=delivery.ids("enrolment_id"))
     by_id = {e.pk: e for e in enrolments.select_related("firm", "program")}
-    announced = []
+    changes = []  # (enrolment, payload, day, version in force that day)
+    versions = {}
     for payload in delivery.payloads:
         enrolment = by_id.get(payload["enrolment_id"])
         if enrolment is None:
             continue
         on = datetime.date.fromisoformat(payload["valid_from"])
+        if (enrolment.program_id, on) not in versions:
+            versions[(enrolment.program_id, on)] = version_in_force(enrolment.program, on)
+        changes.append((enrolment, payload, on, versions[(enrolment.program_id, on)]))
+    known = {version.pk for version in versions.values() if version is not None}
+    names = dict(  # every tier name the delivery needs, in one query
+        ((version_id, key), name)
+        for version_id, key, name in Tier.objects.filter(version_id__in=known).values_list(
+            "version_id", "key", "name"
+        )
+    )
+
+    def tier_ref(version, key: str) -> dict | None:
+        if not key:
+            return None
+        return {"key": key, "name": names.get((version.pk if version else None, key), key)}
+
+    announced = []
+    for enrolment, payload, on, version in changes:
         data = {
             "enrolment_id": enrolment.pk,
             "partner": enrolment.firm,
             "program": enrolment.program,
-            "tier": _tier_ref(enrolment.program, payload["tier"], on),
-            "previous_tier": _tier_ref(enrolment.program, payload["previous_tier"], on),
+            "tier": tier_ref(version, payload["tier"]),
+            "previous_tier": tier_ref(version, payload["previous_tier"]),
             "effective_on": on,
         }
         announced.append(
@@ -173,11 +185,14 @@ def _accruals(delivery: events.Delivery) -> list[Announcement]:
 
 def _clawbacks(delivery: events.Delivery) -> list[Announcement]:
     refunds = Refund.objects.filter(pk__in=delivery.ids("refund_id")).select_related("order__firm")
+    entries_of = defaultdict(list)  # every refund's clawback entries, in one query
+    for entry in LedgerEntry.objects.filter(refund__in=refunds, kind=EntryKind.CLAWBACK).order_by(
+        "pk"
+    ):
+        entries_of[entry.refund_id].append(entry)
     announced = []
     for refund in refunds.order_by("pk"):
-        entries = list(
-            LedgerEntry.objects.filter(refund=refund, kind=EntryKind.CLAWBACK).order_by("pk")
-        )
+        entries = entries_of[refund.pk]
         if not entries:
             continue
         currency = refund.order.currency
