@@ -109,11 +109,25 @@ def load_firms(t: int, program_id: int, n: int) -> list[int]:
             "method",
             "account_holder",
             "account_reference",
+            "routing_number",
+            "bic",
+            "account_type",
             "withholding_rate",
             "updated_at",
         ],
         (
-            (t, f, "bank_transfer", f"Firm {i}", f"ACCT{i:08d}", "0.2400", JOINED)
+            (
+                t,
+                f,
+                "bank_transfer",
+                f"Firm {i}",
+                f"ACCT{i:08d}",
+                "",
+                "",
+                "checking",
+                "0.2400",
+                JOINED,
+            )
             for i, f in enumerate(firms)
             if i % 10 == 0
         ),

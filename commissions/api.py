@@ -29,7 +29,7 @@ from programs.models import Program
 from tenants.api_permissions import IsTenantMember, IsTenantStaff, is_tenant_staff
 from tenants.api_schema import file_responses
 from tenants.errors import ApplicationError, NotAllowed
-from tenants.models import FINANCE_ROLES
+from tenants.models import FINANCE_ROLES, ApiKeyScope
 
 
 def _firm(request):
@@ -130,6 +130,7 @@ class StatementListApi(ListAPIView):
     """Monthly statements (one per partner per batch); `…/<id>/pdf/` downloads one."""
 
     permission_classes = [IsTenantMember]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
     serializer_class = StatementOutput
 
     def get_queryset(self):
@@ -138,6 +139,7 @@ class StatementListApi(ListAPIView):
 
 class StatementPdfApi(APIView):
     permission_classes = [IsTenantMember]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
 
     @extend_schema(responses=file_responses("application/pdf"))
     def get(self, request, line_id: int):
@@ -247,6 +249,7 @@ class BatchListApi(ListAPIView):
     """Payout batches with their totals (staff and API keys)."""
 
     permission_classes = [IsTenantStaff]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
     serializer_class = BatchOutput
 
     def get_queryset(self):
@@ -255,6 +258,7 @@ class BatchListApi(ListAPIView):
 
 class BatchDetailApi(APIView):
     permission_classes = [IsTenantStaff]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
 
     @extend_schema(responses=BatchOutput)
     def get(self, request, batch_id: int):
@@ -266,6 +270,7 @@ class BatchLineListApi(ListAPIView):
     """One batch's partner lines, a page at a time (staff and API keys)."""
 
     permission_classes = [IsTenantStaff]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
     serializer_class = StatementOutput
 
     def get_queryset(self):
@@ -288,6 +293,7 @@ class BatchMoveApi(APIView):
     """`approve` (no body) or `pay` ({reference, paid_on}) a batch; finance only."""
 
     permission_classes = [IsTenantStaff]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
 
     @extend_schema(request=PaymentInput, responses=BatchOutput)
     def post(self, request, batch_id: int, move: str):
@@ -313,6 +319,7 @@ class BatchExportApi(APIView):
     """The batch as `csv`, `xlsx` or `pdf` (finance's files)."""
 
     permission_classes = [IsTenantStaff]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
 
     @extend_schema(
         parameters=[

@@ -13,7 +13,7 @@ from deals.api.orders import MoneyOutput
 from partners.permissions import partner_contact
 from tenants.api_permissions import IsTenantMember, is_tenant_api_key, is_tenant_staff
 from tenants.errors import NotAllowed
-from tenants.models import FINANCE_ROLES
+from tenants.models import FINANCE_ROLES, ApiKeyScope
 
 
 def visible_invoices(request):
@@ -52,6 +52,7 @@ class PartnerInvoiceListApi(ListAPIView):
     """Partner invoices, newest first: a partner's own firm's, or (finance) every firm's."""
 
     permission_classes = [IsTenantMember]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
     serializer_class = PartnerInvoiceOutput
 
     def get_queryset(self):
@@ -62,6 +63,7 @@ class PartnerInvoicePaymentApi(APIView):
     """Record that the partner paid an open invoice; finance only."""
 
     permission_classes = [IsTenantMember]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
 
     @extend_schema(request=None, responses=PartnerInvoiceOutput)
     def post(self, request, invoice_id: int):

@@ -25,7 +25,9 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from weasyprint import HTML
 
 from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
+from commissions.rates import bases_by_version_number, bases_of_program, rate_text
 from commissions.statements import statement_of
+from partners.branding import logo_data_uri
 from tenants.money import exponent, from_minor
 
 CHUNK_ROWS = 2000
@@ -154,6 +156,12 @@ def _detail_rows(batch: PayoutBatch, lines: list, amount: Amount = _amount) -> I
         for line in lines
     }
     kinds = {kind: spreadsheet_text(label) for kind, label in KIND_LABELS.items()}
+    bases = bases_of_program(batch.program_id)
+
+    @lru_cache(maxsize=1024)  # a batch repeats a handful of (rule, rate) pairs
+    def rate_cell(rate: str, version_id: int | None, rule_key: str, currency: str) -> str:
+        return spreadsheet_text(rate_text(rate, bases.get((version_id, rule_key), ""), currency))
+
     entries = (
         LedgerEntry.objects.filter(settlement__batch=batch)
         .order_by("firm__name", "booked_on", "pk")
@@ -169,16 +177,24 @@ def _detail_rows(batch: PayoutBatch, lines: list, amount: Amount = _amount) -> I
             "commission_line__rule_key",
             "commission_line__tier_key",
             "commission_line__rate",
+            "commission_line__version_id",
             "amount_minor",
             "currency",
             "key",
             "memo",
         )
     )
-    return _entry_rows(entries.iterator(CHUNK_ROWS), partner_cells, kinds, amount)
+    rows = entries.iterator(CHUNK_ROWS)
+    return _entry_rows(rows, partner_cells, kinds, amount, rate_cell)
 
 
-def _entry_rows(entries: Iterator[tuple], partner_cells: dict, kinds: dict, amount: Amount):
+def _entry_rows(
+    entries: Iterator[tuple],
+    partner_cells: dict,
+    kinds: dict,
+    amount: Amount,
+    rate_cell: Callable[[str, int | None, str, str], str],
+):
     text = spreadsheet_text
     for (
         firm_id,
@@ -192,6 +208,7 @@ def _entry_rows(entries: Iterator[tuple], partner_cells: dict, kinds: dict, amou
         rule_key,
         tier_key,
         rate,
+        version_id,
         amount_minor,
         entry_currency,
         key,
@@ -206,7 +223,7 @@ def _entry_rows(entries: Iterator[tuple], partner_cells: dict, kinds: dict, amou
             text(product_code),
             text(rule_key),
             text(tier_key),
-            text(rate),
+            rate_cell(rate, version_id, rule_key, entry_currency),
             amount(amount_minor, entry_currency),
             text(entry_currency),
             text(key),
@@ -280,7 +297,13 @@ def _pdf(template: str, context: dict) -> bytes:
 def payout_report_pdf(batch: PayoutBatch) -> bytes:
     """The batch's payout report for finance: a row per partner, grand totals, page numbers."""
     lines = list(PayoutLine.objects.filter(batch=batch).select_related("firm"))
-    context = {"batch": batch, "tenant": batch.tenant, "lines": lines, "totals": _sums(lines)}
+    context = {
+        "batch": batch,
+        "tenant": batch.tenant,
+        "logo_src": logo_data_uri(batch.tenant),
+        "lines": lines,
+        "totals": _sums(lines),
+    }
     return _pdf("commissions/pdf/payout_report.html", context)
 
 
@@ -288,9 +311,23 @@ def statement_pdf(line: PayoutLine) -> bytes:
     """The partner's statement for the batch, with its content hash printed."""
     statement = statement_of(line)
     data = statement.data
+    numbers = {e["program_version"] for e in data["entries"] if e["program_version"]}
+    bases = bases_by_version_number(line.batch.program_id, numbers)
+    currency = data["currency"]
+    entries = [
+        {
+            **e,
+            "kind": EntryKind(e["kind"]).label,
+            "rate": rate_text(
+                e["rate"], bases.get((e["program_version"], e["rule"]), ""), currency
+            ),
+        }
+        for e in data["entries"]
+    ]
     context = {
         "s": data,
-        "entries": [{**e, "kind": EntryKind(e["kind"]).label} for e in data["entries"]],
+        "logo_src": logo_data_uri(line.batch.tenant),
+        "entries": entries,
         "status": PayoutLine.Status(data["status"]).label,
         "withholding_percent": Decimal(data["withholding_rate"]) * 100,
         "sha256": statement.sha256,

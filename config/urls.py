@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from commissions.urls import api_urlpatterns as commission_api
@@ -26,7 +26,8 @@ api_v1 = [
     path("schema/", TenantSchemaView.as_view(), name="api_schema"),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(
+        # the split view serves its start-up script as a file: no inline script for the CSP
+        SpectacularSwaggerSplitView.as_view(
             url="../schema/", permission_classes=[AllowAny], authentication_classes=[]
         ),
         name="api_docs",
@@ -44,6 +45,11 @@ urlpatterns = [
     path("<slug:tenant_slug>/portal/", include(tier_portal)),
     path("<slug:tenant_slug>/portal/", include(commission_portal)),
     path("<slug:tenant_slug>/directory/", partner_directory.directory, name="directory"),
+    path(
+        "<slug:tenant_slug>/directory/<int:firm_id>/",
+        partner_directory.directory_firm,
+        name="directory_firm",
+    ),
     path("<slug:tenant_slug>/api/v1/", include(api_v1)),
 ]
 

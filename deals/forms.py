@@ -2,20 +2,42 @@ from decimal import Decimal
 
 from django import forms
 
-from deals.models import SalesActivity
+from deals.models import DealRegistration, SalesActivity
 from partners.form_helpers import CountrySelect, refuse_over_long_input
+from tenants.validation import (
+    COUNTRY_FIELD_ERRORS,
+    max_length_of,
+    normalized_country,
+    text_limits_of,
+)
 
 
 class RegistrationForm(forms.Form):
     program = forms.ChoiceField(label="Program", required=False)
-    company_name = forms.CharField(label="Prospect company", max_length=200)
-    domain = forms.CharField(
-        label="Web domain", max_length=253, required=False, help_text="e.g. acme.com"
+    company_name = forms.CharField(
+        label="Prospect company", **text_limits_of(DealRegistration, "company_name")
     )
-    country = forms.CharField(label="Country", max_length=60, widget=CountrySelect())
-    contact_name = forms.CharField(label="Contact name", max_length=200, required=False)
+    domain = forms.CharField(
+        label="Web domain",
+        required=False,
+        help_text="e.g. acme.com",
+        **text_limits_of(DealRegistration, "domain"),
+    )
+    country = forms.CharField(
+        label="Country",
+        max_length=max_length_of(DealRegistration, "country"),
+        error_messages=COUNTRY_FIELD_ERRORS,
+        widget=CountrySelect(),
+    )
+    contact_name = forms.CharField(
+        label="Contact name", required=False, **text_limits_of(DealRegistration, "contact_name")
+    )
     contact_email = forms.EmailField(label="Contact e-mail", required=False)
-    products = forms.CharField(label="Products of interest", max_length=300, required=False)
+    products = forms.CharField(
+        label="Products of interest",
+        required=False,
+        **text_limits_of(DealRegistration, "products"),
+    )
     estimated_value = forms.DecimalField(
         label="Estimated value",
         required=False,
@@ -28,7 +50,12 @@ class RegistrationForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        **text_limits_of(DealRegistration, "notes"),
+    )
 
     def __init__(self, *args, programs=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,11 +66,20 @@ class RegistrationForm(forms.Form):
         else:
             del self.fields["program"]
 
+    def clean_country(self) -> str:
+        return normalized_country(self.cleaned_data["country"])
+
 
 class ExtensionForm(forms.Form):
     reason = forms.CharField(
-        label="Why do you need more time?", widget=forms.Textarea(attrs={"rows": 3})
+        label="Why do you need more time?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        **text_limits_of(DealRegistration, "extension_reason"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_over_long_input(self)
 
 
 class SalesActivityForm(forms.Form):
@@ -52,7 +88,7 @@ class SalesActivityForm(forms.Form):
     vendor_attended = forms.BooleanField(
         label="The vendor took part in the call", required=False, initial=True
     )
-    notes = forms.CharField(label="Notes", required=False, max_length=500)
+    notes = forms.CharField(label="Notes", required=False, **text_limits_of(SalesActivity, "notes"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

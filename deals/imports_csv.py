@@ -18,7 +18,8 @@ from django.core.validators import validate_email
 
 from deals.matching import registrable_domain
 from tenants.money import exponent, is_exact
-from tenants.text_input import CONTROL_CHARACTER_MESSAGE, has_control_characters
+from tenants.text_input import unsafe_text_message
+from tenants.validation import normalized_country
 
 MAX_BYTES = 10 * 1024 * 1024
 # What a spreadsheet treats as the start of a formula (CSV injection); tab and CR included.
@@ -100,7 +101,7 @@ class Row:
     def _cell(self, column: str, *, numeric: bool = False) -> str | None:
         """The stripped cell, or None (with an error) when it looks like a formula."""
         if column in self.bad:
-            return None  # already reported (a control character): read nothing from it
+            return None  # already reported (a control or bidi character): read nothing from it
         value = self.cells.get(column, "")
         stripped = value.strip()
         if not stripped:
@@ -202,10 +203,11 @@ class Row:
 
     def country(self, column: str, *, required: bool = False) -> str:
         value = self.text(column, required=required)
-        if value and not (len(value) == 2 and value.isascii() and value.isalpha()):
-            self.error(column, f"{value!r} is not a country; use the two-letter ISO code, e.g. US.")
+        try:
+            return normalized_country(value)
+        except ValidationError as exc:
+            self.error(column, exc.messages[0])
             return ""
-        return value.upper()
 
     def currency(self, column: str, *, required: bool = False) -> str:
         value = self.text(column, required=required)
@@ -290,8 +292,9 @@ def read_rows(file: BinaryIO, *, columns: tuple[str, ...], report: Report) -> li
             row = Row(number, named, report)
             for name, cell in named.items():
                 # PostgreSQL cannot even compare a NUL: refuse before any planner looks it up
-                if has_control_characters(cell):
-                    row.error(name, CONTROL_CHARACTER_MESSAGE)
+                message = unsafe_text_message(cell)
+                if message:
+                    row.error(name, message)
             rows.append(row)
     except csv.Error as exc:
         raise _refuse(f"Not readable as CSV: {exc}.", row=number + 1) from None

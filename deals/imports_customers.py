@@ -6,6 +6,7 @@ from deals.imports_csv import Row
 from deals.imports_plan import Change, PlanContext, by_key, first_of_each, unchanged
 from deals.models import Customer
 from deals.services.orders import customer_upsert
+from tenants.validation import max_length_of
 
 CUSTOMER_COLUMNS = ("external_id", "name", "domain", "country")
 
@@ -15,8 +16,10 @@ def customers_plan(rows: list[Row], context: PlanContext) -> list[Change]:
     values = {}
     for row in rows:
         values[row.number] = {
-            "external_id": row.text("external_id", required=True, max_length=100),
-            "name": row.text("name", required=True, max_length=200),
+            "external_id": row.text(
+                "external_id", required=True, max_length=max_length_of(Customer, "external_id")
+            ),
+            "name": row.text("name", required=True, max_length=max_length_of(Customer, "name")),
             "domain": row.domain("domain"),
             "country": row.country("country"),
         }

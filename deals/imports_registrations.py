@@ -10,6 +10,7 @@ from partners.models import Enrolment, EnrolmentStatus, PartnerFirm
 from partners.models.enrolment import ENDED_STATUSES
 from programs.models import Program
 from tenants.money import to_minor
+from tenants.validation import max_length_of
 
 REGISTRATION_COLUMNS = (
     "external_id",
@@ -34,6 +35,10 @@ COMPARED = (
     "expected_close_on",
     "notes",
 )
+
+
+def _longest(column: str) -> int:
+    return max_length_of(DealRegistration, column)
 
 
 def registering_programs(firm: PartnerFirm) -> list[Program]:
@@ -82,16 +87,20 @@ def registrations_plan(rows: list[Row], context: PlanContext) -> list[Change]:
     values = {}
     for row in rows:
         values[row.number] = {
-            "external_id": row.text("external_id", required=True, max_length=100),
-            "company_name": row.text("company_name", required=True, max_length=200),
+            "external_id": row.text(
+                "external_id", required=True, max_length=_longest("external_id")
+            ),
+            "company_name": row.text(
+                "company_name", required=True, max_length=_longest("company_name")
+            ),
             "domain": row.domain("domain"),
             "country": row.country("country", required=True),
-            "contact_name": row.text("contact_name", max_length=200),
+            "contact_name": row.text("contact_name", max_length=_longest("contact_name")),
             "contact_email": row.email("contact_email"),
-            "products": row.text("products", max_length=300),
+            "products": row.text("products", max_length=_longest("products")),
             "estimated_value": row.decimal("estimated_value", currency=program.currency),
             "expected_close_on": row.date("expected_close_on"),
-            "notes": row.text("notes", max_length=5000),
+            "notes": row.text("notes", max_length=_longest("notes")),
         }
         context.tick()
     keyed = first_of_each(

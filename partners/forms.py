@@ -1,21 +1,30 @@
 """Portal forms of the partner lifecycle."""
 
-import re
-
 from django import forms
 
 from partners.form_helpers import CountrySelect, refuse_over_long_input
+from partners.models import Application
 from partners.selectors.vocabularies import Vocabulary, choices_of
 from programs.models import ProgramVersion, Track
 from programs.policies import policies_of
-
-COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+from tenants.validation import (
+    COUNTRY_FIELD_ERRORS,
+    max_length_of,
+    normalized_country,
+    normalized_territories,
+    text_limits_of,
+)
 
 
 class ApplicationForm(forms.Form):
-    firm_name = forms.CharField(label="Firm name", max_length=200)
+    firm_name = forms.CharField(label="Firm name", **text_limits_of(Application, "firm_name"))
     website = forms.URLField(label="Website", required=False, assume_scheme="https")
-    country = forms.CharField(label="Country", max_length=60, widget=CountrySelect())
+    country = forms.CharField(
+        label="Country",
+        max_length=max_length_of(Application, "country"),
+        error_messages=COUNTRY_FIELD_ERRORS,
+        widget=CountrySelect(),
+    )
     territories = forms.CharField(
         label="Territories",
         required=False,
@@ -29,6 +38,7 @@ class ApplicationForm(forms.Form):
         label="Anything the vendor should know",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        **text_limits_of(Application, "message"),
     )
     accept_agreement = forms.BooleanField(
         label="I accept the program agreement shown above on behalf of my firm",
@@ -74,17 +84,10 @@ class ApplicationForm(forms.Form):
             )
 
     def clean_country(self) -> str:
-        value = self.cleaned_data["country"].strip()
-        if not COUNTRY.match(value):
-            raise forms.ValidationError("Use the two-letter ISO code, e.g. US.")
-        return value.upper()
+        return normalized_country(self.cleaned_data["country"])
 
     def clean_territories(self) -> list[str]:
-        codes = [c.strip() for c in self.cleaned_data["territories"].split(",") if c.strip()]
-        bad = [c for c in codes if not COUNTRY.match(c)]
-        if bad:
-            raise forms.ValidationError(f"Not a two-letter country code: {', '.join(bad)}.")
-        return [c.upper() for c in codes]
+        return normalized_territories(self.cleaned_data["territories"].split(","))
 
     def clean_tracks(self) -> list[str]:
         value = self.cleaned_data.get("tracks")

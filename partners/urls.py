@@ -8,12 +8,14 @@ from partners.urls_people import api_urlpatterns as people_api
 from partners.urls_people import portal_urlpatterns as people_portal
 from partners.urls_tax import api_urlpatterns as tax_api
 from partners.urls_tax import portal_urlpatterns as tax_portal
-from partners.views import applications, branding, fees, home, notices
+from partners.views import applications, branding, directory, fees, home, notices
 
 portal_urlpatterns = [
     path("", home.portal_home, name="portal_home"),
     path("logo/", branding.vendor_logo, name="portal_logo"),
     path("fees/<int:invoice_id>.pdf", fees.fee_invoice_pdf, name="portal_fee_invoice"),
+    path("profile/", directory.profile_edit, name="portal_profile"),
+    path("choose/", home.vendor_choose, name="portal_choose"),
     path("apply/", applications.apply, name="portal_apply"),
     path("apply/<slug:program_slug>/", applications.apply, name="portal_apply_program"),
     path(

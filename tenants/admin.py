@@ -1,12 +1,19 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
+from unfold.widgets import UnfoldAdminCheckboxSelectMultiple
 
 from tenants.admin_base import TenantScopedAdmin
-from tenants.models import ApiKey, StaffMembership, StaffRole, Tenant
-from tenants.services import api_key_create, api_key_revoke, staff_invite
+from tenants.models import ApiKey, ApiKeyScope, StaffMembership, StaffRole, Tenant
+from tenants.services import (
+    api_key_issue,
+    api_key_issue_refusal,
+    api_key_revoke,
+    staff_invite,
+)
 
 TENANT_ADMINS = (StaffRole.ADMIN,)
 
@@ -70,14 +77,73 @@ class StaffMembershipAdmin(TenantScopedAdmin):
         obj.pk, obj.user, obj.tenant = membership.pk, membership.user, membership.tenant
 
 
+class ApiKeyIssueForm(forms.ModelForm):
+    """Name the key and tick what it may do; refused when the issuer may not do it."""
+
+    scopes = forms.MultipleChoiceField(
+        label="Scopes",
+        choices=ApiKeyScope.choices,
+        widget=UnfoldAdminCheckboxSelectMultiple,
+        help_text="Tick only what the integration needs. Read and write cover the API's "
+        "ordinary endpoints by method; finance adds payout batches, their exports, "
+        "statements and invoices; tax documents adds partners' tax forms. A key cannot "
+        "do more than you can.",
+    )
+    issuer: AbstractBaseUser | None = None  # set per request by ApiKeyAdmin.get_form
+
+    class Meta:
+        model = ApiKey
+        fields = ("name", "scopes")
+
+    def clean(self):
+        cleaned = super().clean()
+        scopes = cleaned.get("scopes")
+        tenant = self.instance.tenant if self.instance.tenant_id else None
+        if scopes and tenant is not None and self.issuer is not None:
+            refusal = api_key_issue_refusal(tenant=tenant, issued_by=self.issuer, scopes=scopes)
+            if refusal is not None:
+                self.add_error("scopes", refusal)
+        return cleaned
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(TenantScopedAdmin):
-    # managers run the integrations (ERP, CRM) day to day, so they hold the keys too
-    list_display = ("name", "lookup_id", "created_by", "created_at", "last_used_at", "revoked_at")
+    # every staff member sees which keys exist; only a tenant administrator issues or revokes
+    edit_roles = TENANT_ADMINS
+    form = ApiKeyIssueForm
+    list_display = (
+        "name",
+        "lookup_id",
+        "scope_names",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("revoked_at",)
     search_fields = ("name", "lookup_id")
-    readonly_fields = ("lookup_id", "created_by", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = (
+        "lookup_id",
+        "scope_names",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     actions = ["revoke"]
+
+    @admin.display(description="Scopes")
+    def scope_names(self, obj: ApiKey) -> str:
+        return obj.scope_names
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "scopes")
+        return ("name", *self.readonly_fields)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        return type(form_class.__name__, (form_class,), {"issuer": request.user})
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a key is created or revoked, never edited
@@ -86,8 +152,11 @@ class ApiKeyAdmin(TenantScopedAdmin):
         return False  # revoked keys stay for the audit trail
 
     def save_model(self, request, obj, form, change):
-        key, token = api_key_create(
-            tenant=request.tenant or obj.tenant, name=obj.name, created_by=request.user
+        key, token = api_key_issue(
+            tenant=request.tenant or obj.tenant,
+            name=obj.name,
+            scopes=form.cleaned_data["scopes"],
+            issued_by=request.user,
         )
         obj.pk, obj.lookup_id, obj.tenant = key.pk, key.lookup_id, key.tenant
         messages.warning(
@@ -102,4 +171,4 @@ class ApiKeyAdmin(TenantScopedAdmin):
         messages.success(request, f"Revoked {queryset.count()} key(s).")
 
     def has_revoke_permission(self, request) -> bool:
-        return super().has_add_permission(request)
+        return self.may_edit(request)

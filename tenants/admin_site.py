@@ -2,9 +2,10 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
 
@@ -51,7 +52,7 @@ class PrmAdminSite(UnfoldAdminSite):
         return [
             path(
                 "switch-tenant/<int:tenant_id>/",
-                self.admin_view(self.switch_tenant),
+                self.admin_view(require_POST(self.switch_tenant)),
                 name="switch_tenant",
             ),
             *(
@@ -61,14 +62,14 @@ class PrmAdminSite(UnfoldAdminSite):
         ]
 
     def switch_tenant(self, request: HttpRequest, tenant_id: int):
-        """Make another of the user's tenants the one the console shows."""
+        """Make another of the user's tenants the one the console shows (a POST with CSRF:
+        it changes the session; a tenant the user is not staff of is not found)."""
         allowed = {m.tenant_id: m.tenant for m in staff_memberships_of(request.user)}
-        if tenant_id in allowed:
-            request.session[ADMIN_TENANT_SESSION_KEY] = tenant_id
-            messages.info(request, f"Now working in {allowed[tenant_id].name}.")
-        else:
-            messages.error(request, "You are not on that vendor's staff.")
-        back = request.GET.get("next", "")
+        if tenant_id not in allowed:
+            raise Http404("No such vendor among yours.")
+        request.session[ADMIN_TENANT_SESSION_KEY] = tenant_id
+        messages.info(request, f"Now working in {allowed[tenant_id].name}.")
+        back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = reverse("admin:index")
         return HttpResponseRedirect(back)
@@ -85,7 +86,8 @@ def environment_badge(request: HttpRequest) -> list[str] | None:
 
 
 def tenant_dropdown(request: HttpRequest) -> list[dict]:
-    """The site drop-down: switch between the tenants the user is staff of."""
+    """The site drop-down: switch between the tenants the user is staff of (each a POST form:
+    templates/unfold/helpers/site_dropdown.html)."""
     return [
         {
             "title": f"Switch to {m.tenant.name}",

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from tenants.errors import error_response, is_api_path
-from tenants.text_input import control_character_errors
+from tenants.text_input import unsafe_text_errors
 
 
 def _body_limit(request: HttpRequest) -> int | None:
@@ -17,7 +17,7 @@ def _body_limit(request: HttpRequest) -> int | None:
 
 
 class ApiRequestGuardMiddleware:
-    """Refuse an over-large body (413) and control characters in query parameters (400).
+    """Refuse an over-large body (413) and control or bidi characters in query parameters (400).
 
     The size is judged from Content-Length before the body is read, so a client hears
     413 at once instead of Django's HTML 400 after buffering the upload.
@@ -40,7 +40,7 @@ class ApiRequestGuardMiddleware:
                 "too_large",
                 f"The request body is {length} bytes; this endpoint takes at most {limit}.",
             )
-        errors = control_character_errors(request.GET)
+        errors = unsafe_text_errors(request.GET)
         if errors:
             return error_response(400, "invalid", "The input is not valid; see fields.", errors)
         return self.get_response(request)

@@ -1,7 +1,8 @@
 """Reads and writes sized for a whole program's enrolments at once (100,000 and more).
 
 On PostgreSQL a list of ids travels as one array parameter and rows are written with
-COPY; other databases (SQLite in development and tests) get the plain ORM equivalents.
+COPY (through a temporary table into tenant tables, whose row-level security refuses
+COPY itself); other databases (SQLite in development and tests) get the plain ORM equivalents.
 """
 
 import contextlib
@@ -9,8 +10,10 @@ import gc
 import json
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
+
+from tenants import rls
 
 
 @contextlib.contextmanager
@@ -90,6 +93,9 @@ def _copy(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -
     columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
     sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
     as_json = [i for i, name in enumerate(fields) if _is_json(meta.get_field(name))]
+    if rls.is_protected(meta.db_table):
+        _copy_through_staging(meta.db_table, columns, rows, as_json)
+        return
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
@@ -98,6 +104,31 @@ def _copy(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -
     ):
         for row in rows:
             copy.write_row(_dumped(row, as_json) if as_json else row)
+
+
+def _copy_through_staging(table: str, columns: str, rows: list[tuple], as_json: list[int]):
+    """COPY into a tenant table, which row-level security forbids: COPY into a temporary
+    table, then one INSERT … SELECT that the policy checks row by row (one logged write)."""
+    quote = connection.ops.quote_name
+    staging = quote(f"prm_copy_{table}")
+    copy_sql = f"COPY {staging} ({columns}) FROM STDIN"
+    with (
+        transaction.atomic(savepoint=False),  # ON COMMIT DROP needs a transaction
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        _logged(cursor, f"COPY {quote(table)} ({columns}) FROM STDIN"),
+    ):
+        rls.carry_scope(connection)
+        raw = cursor.cursor
+        raw.execute(
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+            f"SELECT {columns} FROM {quote(table)} WITH NO DATA"
+        )
+        with raw.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(_dumped(row, as_json) if as_json else row)
+        raw.execute(f"INSERT INTO {quote(table)} ({columns}) SELECT {columns} FROM {staging}")
+        raw.execute(f"DROP TABLE {staging}")
 
 
 def _is_json(field: models.Field) -> bool:

@@ -134,6 +134,8 @@ class StaffRole(models.TextChoices):
 
 #: who approves and pays payouts
 FINANCE_ROLES = (StaffRole.FINANCE, StaffRole.ADMIN)
+#: who may open partners' tax forms (finance verifies them; managers see only their status)
+TAX_DOCUMENT_ROLES = FINANCE_ROLES
 
 
 class StaffMembership(TenantOwned):
@@ -163,6 +165,41 @@ class StaffMembership(TenantOwned):
 API_KEY_PREFIX = "prm"
 
 
+class ApiKeyScope(models.TextChoices):
+    """What an API key may do; a key holds a set of these (docs/security.md)."""
+
+    READ = "read", "Read: list and fetch records (GET)"
+    WRITE = "write", "Write: create and change records (POST, PUT, PATCH, DELETE)"
+    FINANCE = "finance", "Finance: payout batches, their exports, statements and invoices"
+    TAX_DOCUMENTS = "tax_documents", "Tax documents: partners' W-9 and W-8 forms"
+
+
+#: what keys issued before scopes existed were given (they had read and write, no more)
+DEFAULT_API_KEY_SCOPES = (ApiKeyScope.READ, ApiKeyScope.WRITE)
+
+
+def default_api_key_scopes() -> list[str]:
+    return [str(scope) for scope in DEFAULT_API_KEY_SCOPES]
+
+
+def api_key_scopes_of_role(role: str) -> frozenset[str]:
+    """The scopes a staff role may hold itself, hence put on a key it issues."""
+    scopes = {ApiKeyScope.READ, ApiKeyScope.WRITE}
+    if role in FINANCE_ROLES:
+        scopes |= {ApiKeyScope.FINANCE}
+    if role in TAX_DOCUMENT_ROLES:
+        scopes |= {ApiKeyScope.TAX_DOCUMENTS}
+    return frozenset(str(scope) for scope in scopes)
+
+
+def validate_api_key_scopes(value) -> None:
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Choose at least one scope.")
+    unknown = sorted(set(map(str, value)) - set(ApiKeyScope.values))
+    if unknown:
+        raise ValidationError(f"Unknown scope(s): {', '.join(unknown)}.")
+
+
 def hash_api_secret(secret: str) -> str:
     # The secret is 32 random bytes, so a fast hash is safe: there is nothing to brute-force.
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -185,6 +222,11 @@ class ApiKey(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scopes = models.JSONField(
+        default=default_api_key_scopes,
+        validators=[validate_api_key_scopes],
+        help_text="What the key may do: read, write, finance, tax documents.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -206,6 +248,26 @@ class ApiKey(TenantOwned):
 
     def matches(self, secret: str) -> bool:
         return secrets.compare_digest(self.secret_hash, hash_api_secret(secret))
+
+    def lacks(self, needed: set[str]) -> list[str]:
+        """The scopes in `needed` this key does not hold, in the order of ApiKeyScope."""
+        held = set(self.scopes or ())
+        return [scope for scope in ApiKeyScope.values if scope in needed and scope not in held]
+
+    @property
+    def scope_names(self) -> str:
+        """'read, write, finance' as people say it."""
+        held = set(self.scopes or ())
+        return ", ".join(SCOPE_NAMES[s] for s in ApiKeyScope.values if s in held)
+
+
+#: a scope as a message names it ("lacks the finance scope")
+SCOPE_NAMES = {
+    ApiKeyScope.READ: "read",
+    ApiKeyScope.WRITE: "write",
+    ApiKeyScope.FINANCE: "finance",
+    ApiKeyScope.TAX_DOCUMENTS: "tax documents",
+}
 
 
 class IdempotencyRecord(TenantOwned):

@@ -1,5 +1,6 @@
 import datetime
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,27 +10,82 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenants.errors import ApplicationError
-from tenants.models import ApiKey, StaffMembership, StaffRole, Tenant, hash_api_secret
+from tenants.models import (
+    DEFAULT_API_KEY_SCOPES,
+    SCOPE_NAMES,
+    ApiKey,
+    ApiKeyScope,
+    StaffMembership,
+    StaffRole,
+    Tenant,
+    api_key_scopes_of_role,
+    hash_api_secret,
+)
+from tenants.scope import all_tenants
+from tenants.selectors import staff_membership_in
 
 logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
 def api_key_create(
-    *, tenant: Tenant, name: str, created_by: AbstractBaseUser | None = None
+    *,
+    tenant: Tenant,
+    name: str,
+    created_by: AbstractBaseUser | None = None,
+    scopes: Iterable[str] = DEFAULT_API_KEY_SCOPES,
 ) -> tuple[ApiKey, str]:
-    """Create an API key and return it with its token, which is shown once and never stored."""
+    """Create an API key and return it with its token, which is shown once and never stored.
+
+    No one's permission is checked here (seeds, tests); a person issues keys by api_key_issue.
+    """
     lookup_id, secret, token = ApiKey.new_credentials()
+    held = {str(scope) for scope in scopes}
     key = ApiKey(
         tenant=tenant,
         name=name.strip(),
         lookup_id=lookup_id,
         secret_hash=hash_api_secret(secret),
         created_by=created_by,
+        scopes=[scope for scope in ApiKeyScope.values if scope in held] or list(held),
     )
     key.full_clean()
     key.save()
     return key, token
+
+
+def api_key_issue_refusal(
+    *, tenant: Tenant, issued_by: AbstractBaseUser, scopes: Iterable[str]
+) -> str | None:
+    """Why `issued_by` may not issue a key with `scopes` here, or None when they may.
+
+    Only a tenant administrator (or a superuser) issues keys, and a key never carries more
+    than its issuer may do: a scope the issuer's own role lacks is refused.
+    """
+    if issued_by.is_active and issued_by.is_superuser:
+        return None
+    membership = staff_membership_in(issued_by, tenant)
+    if membership is None or membership.role != StaffRole.ADMIN:
+        return "Only a tenant administrator can issue API keys."
+    beyond = set(map(str, scopes)) - api_key_scopes_of_role(membership.role)
+    if beyond:
+        names = " and ".join(SCOPE_NAMES[s] for s in ApiKeyScope.values if s in beyond)
+        return (
+            f"A key cannot do more than the person who issues it: your role "
+            f"({membership.get_role_display()}) has no {names} access. Untick {names}."
+        )
+    return None
+
+
+def api_key_issue(
+    *, tenant: Tenant, name: str, scopes: Iterable[str], issued_by: AbstractBaseUser
+) -> tuple[ApiKey, str]:
+    """A person issues a key: refused unless they are a tenant admin holding every scope."""
+    scopes = list(scopes)
+    refusal = api_key_issue_refusal(tenant=tenant, issued_by=issued_by, scopes=scopes)
+    if refusal is not None:
+        raise ApplicationError(refusal, fields={"scopes": [refusal]})
+    return api_key_create(tenant=tenant, name=name, created_by=issued_by, scopes=scopes)
 
 
 @transaction.atomic
@@ -63,7 +119,10 @@ def _api_key_mark_used(pk: int, interval: int) -> None:
     stale = Q(last_used_at__isnull=True) | Q(
         last_used_at__lt=now - datetime.timedelta(seconds=interval)
     )
-    ApiKey._base_manager.filter(stale, pk=pk).update(last_used_at=now)
+    # By the id of the key just authenticated, wherever the after-commit hook runs (row-level
+    # security on PostgreSQL needs a scope even for the base manager).
+    with all_tenants():
+        ApiKey._base_manager.filter(stale, pk=pk).update(last_used_at=now)
 
 
 @transaction.atomic

@@ -4,7 +4,8 @@ from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -364,6 +365,31 @@ class SimulateForm(forms.Form):
         return value
 
 
+def _without(query, *names) -> str:
+    """The query string minus `names` (a page link keeps the what-if's choices)."""
+    kept = query.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
+class WhatIfForm(forms.Form):
+    version = forms.ModelChoiceField(
+        queryset=ProgramVersion.objects.none(), help_text="Usually a draft: what it would change."
+    )
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", "Give a day on or after the first day.")
+        elif start and end and (end - start).days > 3 * 366:
+            self.add_error("end", "Replay at most three years at a time.")
+        return data
+
+
 class OverrideForm(forms.Form):
     tier = forms.ChoiceField()
     valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -397,7 +423,7 @@ class PartnerTierAdmin(TenantScopedAdmin):
 
     inlines = [AssignmentInline]
     actions_detail = ["evaluate_now", "override"]
-    actions_list = ["distribution", "simulate"]
+    actions_list = ["distribution", "simulate", "whatif"]
 
     def has_add_permission(self, request, *args):
         return False
@@ -497,6 +523,49 @@ class PartnerTierAdmin(TenantScopedAdmin):
                 "title": "Simulate a program version",
                 "form": form,
                 "result": result,
+            },
+        )
+
+    @action(description="What-if over money", url_path="whatif", icon="payments")
+    def whatif(self, request):
+        """A version replayed over past quarters: tiers and commissions; nothing is stored."""
+        # commissions builds on tiers; the page is the one place here that needs it
+        from commissions import whatif_report as report
+        from commissions.whatif import last_four_quarters, what_if
+
+        versions = ProgramVersion.objects.select_related("program").order_by(
+            "program__name", "-number"
+        )
+        chosen = request.GET.get("version")
+        if chosen and not versions.filter(pk=chosen if chosen.isdigit() else None).exists():
+            raise Http404("No such program version.")
+        start, end = last_four_quarters(timezone.localdate())
+        form = WhatIfForm(request.GET if chosen else None, initial={"start": start, "end": end})
+        form.fields["version"].queryset = versions
+        result = None
+        if form.is_bound and form.is_valid():
+            result = what_if(**form.cleaned_data)
+            if request.GET.get("format") == "csv":
+                return report.csv_response(result)
+        page = (
+            Paginator(report.by_impact(result), 50).get_page(request.GET.get("page"))
+            if result
+            else None
+        )
+        return TemplateResponse(
+            request,
+            "admin/tiers/whatif.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "What-if over money",
+                "form": form,
+                "result": result,
+                "summary": report.summary_lines(result) if result else [],
+                "chart": report.month_chart(result) if result else None,
+                "page": page,
+                "rows": report.partner_rows(result, list(page)) if result else [],
+                "query": _without(request.GET, "page", "format"),
             },
         )
 

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deals.matching import normalize_company
-from deals.models import Product
+from deals.models import Customer, Product
 from deals.selectors.orders import (
     customers_of,
     order_external_id_taken,
@@ -38,6 +39,12 @@ from deals.services.orders import (
 from tenants.api_permissions import IsTenantStaff
 from tenants.errors import ApplicationError, Conflict
 from tenants.money import from_minor
+from tenants.validation import (
+    COUNTRY_FIELD_ERRORS,
+    max_length_of,
+    normalized_country,
+    text_limits_of,
+)
 
 
 class MoneyInput(serializers.DecimalField):
@@ -110,17 +117,31 @@ class CustomerOutput(serializers.Serializer):
 
 
 class CustomerUpsertInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    domain = serializers.CharField(max_length=253, required=False, default="", allow_blank=True)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, default="", allow_blank=True)
+    name = serializers.CharField(**text_limits_of(Customer, "name"))
+    domain = serializers.CharField(
+        required=False, default="", allow_blank=True, **text_limits_of(Customer, "domain")
+    )
+    country = serializers.CharField(
+        max_length=max_length_of(Customer, "country"),
+        error_messages=COUNTRY_FIELD_ERRORS,
+        required=False,
+        default="",
+        allow_blank=True,
+    )
     external_id = serializers.CharField(
-        max_length=100, required=False, default="", allow_blank=True
+        required=False, default="", allow_blank=True, **text_limits_of(Customer, "external_id")
     )
 
     def validate_name(self, name: str) -> str:
         if not normalize_company(name):
             raise serializers.ValidationError("Give the company's name.")
         return name
+
+    def validate_country(self, value: str) -> str:
+        try:
+            return normalized_country(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 class ProductOutput(serializers.Serializer):

@@ -1,5 +1,6 @@
 """API: partners register deals and follow them; vendor staff review them."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -23,6 +24,12 @@ from tenants.api_permissions import IsTenantMember, IsTenantStaff, TenantPermiss
 from tenants.errors import NotAllowed
 from tenants.models import StaffRole
 from tenants.money import from_minor
+from tenants.validation import (
+    COUNTRY_FIELD_ERRORS,
+    max_length_of,
+    normalized_country,
+    text_limits_of,
+)
 
 
 def visible_registrations(request):
@@ -34,23 +41,34 @@ def visible_registrations(request):
     )
 
 
-class RegistrationInput(serializers.Serializer):
-    company_name = serializers.CharField(max_length=200)
-    domain = serializers.CharField(max_length=253, required=False, allow_blank=True, default="")
-    country = serializers.CharField(max_length=60)
-    contact_name = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
+def _text(name: str, *, model=DealRegistration, **kwargs) -> serializers.CharField:
+    """An optional text input limited and checked as the model's field (tenants/validation.py)."""
+    return serializers.CharField(
+        required=False, allow_blank=True, default="", **text_limits_of(model, name), **kwargs
     )
+
+
+class RegistrationInput(serializers.Serializer):
+    company_name = serializers.CharField(**text_limits_of(DealRegistration, "company_name"))
+    domain = _text("domain")
+    country = serializers.CharField(
+        max_length=max_length_of(DealRegistration, "country"), error_messages=COUNTRY_FIELD_ERRORS
+    )
+    contact_name = _text("contact_name")
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
-    products = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    products = _text("products")
     estimated_value = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
     )
     expected_close_on = serializers.DateField(required=False, allow_null=True, default=None)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
-    external_id = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default=""
-    )
+    notes = _text("notes")
+    external_id = _text("external_id")
+
+    def validate_country(self, value: str) -> str:
+        try:
+            return normalized_country(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 class RegistrationOutput(serializers.ModelSerializer):
@@ -172,7 +190,7 @@ class RegistrationDetailApi(APIView):
 
 
 class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = _text("decision_reason")
 
 
 class ExtensionRequestApi(APIView):
@@ -199,7 +217,7 @@ class SalesActivityInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SalesActivity.Kind.choices)
     occurred_on = serializers.DateField()
     vendor_attended = serializers.BooleanField(required=False, default=True)
-    notes = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    notes = _text("notes", model=SalesActivity)
 
 
 class SalesActivityOutput(serializers.ModelSerializer):
@@ -265,7 +283,7 @@ class RejectInput(serializers.Serializer):
     reason = serializers.CharField(
         max_length=60, help_text="A key of the program's deal_registration.rejection_reasons."
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = _text("decision_reason")
 
 
 class RejectApi(DecisionApi):

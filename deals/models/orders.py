@@ -6,15 +6,16 @@ from django.db import models
 from deals.models.registrations import DealRegistration, LeadSource
 from partners.models import PartnerFirm
 from tenants.models import TenantOwned
+from tenants.validation import validate_country_code, validate_name
 
 
 class Customer(TenantOwned):
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_name])
     normalized_name = models.CharField(max_length=200, editable=False)
     name_key = models.CharField(max_length=200, blank=True, editable=False, db_default="")
     domain = models.CharField(max_length=253, blank=True)
     normalized_domain = models.CharField(max_length=253, blank=True, editable=False)
-    country = models.CharField(max_length=2, blank=True)
+    country = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
     external_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

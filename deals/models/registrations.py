@@ -6,6 +6,7 @@ from django.db import models
 from partners.models import PartnerFirm
 from programs.models import Program
 from tenants.models import TenantOwned
+from tenants.validation import FREE_TEXT, validate_country_code, validate_name, validate_plain_text
 
 
 class LeadSource(models.TextChoices):
@@ -42,24 +43,41 @@ class DealRegistration(TenantOwned):
         related_name="+",
     )
     lead_source = models.CharField(max_length=8, choices=LeadSource.choices)
-    external_id = models.CharField(max_length=100, blank=True, help_text="Key for CSV re-imports.")
-    company_name = models.CharField(max_length=200)
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text="Key for CSV re-imports.",
+    )
+    company_name = models.CharField(max_length=200, validators=[validate_name])
     normalized_name = models.CharField(max_length=200, db_index=True, editable=False)
     # the first word of normalized_name: where similar names are looked for
     name_key = models.CharField(max_length=200, blank=True, editable=False, db_default="")
-    domain = models.CharField(max_length=253, blank=True, help_text="Website or e-mail domain.")
+    domain = models.CharField(
+        max_length=253,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text="Website or e-mail domain.",
+    )
     # the registrable company domain; empty for free mail (gmail.com says nothing)
     normalized_domain = models.CharField(max_length=253, blank=True, editable=False)
-    country = models.CharField(max_length=2)
-    contact_name = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, validators=[validate_country_code])
+    contact_name = models.CharField(max_length=200, blank=True, validators=[validate_name])
     contact_email = models.EmailField(blank=True)
-    products = models.CharField(max_length=300, blank=True, help_text="Products of interest.")
+    products = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text="Products of interest.",
+    )
     estimated_value_minor = models.BigIntegerField(null=True, blank=True)
     currency = models.CharField(max_length=3)
     expected_close_on = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, **FREE_TEXT)
     status = models.CharField(max_length=12, choices=RegistrationStatus.choices)
-    decision_reason = models.TextField(blank=True, help_text="The reviewer's note to the partner.")
+    decision_reason = models.TextField(
+        blank=True, help_text="The reviewer's note to the partner.", **FREE_TEXT
+    )
     # the program's rejection reason (deal_registration.rejection_reasons) as it read then
     rejection_reason = models.CharField("rejection reason key", max_length=60, blank=True)
     rejection_reason_label = models.CharField("rejection reason", max_length=200, blank=True)
@@ -68,7 +86,7 @@ class DealRegistration(TenantOwned):
     expires_on = models.DateField(null=True, blank=True, help_text="End of protection.")
     reminded_on = models.DateField(null=True, blank=True)
     extension_requested_at = models.DateTimeField(null=True, blank=True)
-    extension_reason = models.TextField(blank=True)
+    extension_reason = models.TextField(blank=True, **FREE_TEXT)
     opportunity_created_on = models.DateField(
         null=True, blank=True, help_text="When the vendor's CRM opened the opportunity."
     )
@@ -116,7 +134,7 @@ class RegistrationTransition(TenantOwned):
         related_name="+",
     )
     at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, **FREE_TEXT)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -173,7 +191,7 @@ class SalesActivity(TenantOwned):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     occurred_on = models.DateField()
     vendor_attended = models.BooleanField(default=True)
-    notes = models.CharField(max_length=500, blank=True)
+    notes = models.CharField(max_length=500, blank=True, validators=[validate_plain_text])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

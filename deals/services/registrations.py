@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -41,6 +42,7 @@ from tenants import events
 from tenants.errors import ApplicationError, Conflict, NotAllowed
 from tenants.models import Tenant
 from tenants.money import to_minor
+from tenants.validation import date_range_problem, normalized_country
 
 NEVER_AFTER_ORDER = (
     "The customer has already placed an order; registrations are never accepted after an order."
@@ -208,8 +210,16 @@ def registration_submit(
         errors["domain"] = [f"{domain!r} is not a web domain (e.g. acme.com)."]
     if estimated_value is not None and estimated_value < 0:
         errors["estimated_value"] = ["Cannot be negative."]
-    if len(country.strip()) != 2 or not country.strip().isalpha():
-        errors["country"] = ["Use the two-letter ISO code, e.g. US."]
+    try:
+        country = normalized_country(country)
+    except ValidationError as exc:
+        errors["country"] = exc.messages
+    else:
+        if not country:
+            errors["country"] = ["Choose the prospect's country."]
+    close_problem = date_range_problem("expected_close_on", expected_close_on, since=today)
+    if close_problem:
+        errors["expected_close_on"] = [close_problem]
     if errors:
         raise ApplicationError("The registration is not valid.", fields=errors)
     mine = DealRegistration.objects.filter(
@@ -234,7 +244,7 @@ def registration_submit(
         name_key=name_key(name),
         domain=domain.strip(),
         normalized_domain=domain_norm,
-        country=country.strip().upper(),
+        country=country,
         contact_name=contact_name.strip(),
         contact_email=contact_email.strip(),
         products=products.strip(),
@@ -609,6 +619,12 @@ def sales_activity_record(
         raise ApplicationError(
             "A call cannot be in the future.", fields={"occurred_on": ["In the future."]}
         )
+    submitted_on = timezone.localdate(registration.submitted_at)
+    problem = date_range_problem(
+        "occurred_on", occurred_on, since=submitted_on, until=timezone.localdate()
+    )
+    if problem:
+        raise ApplicationError(problem, fields={"occurred_on": [problem]})
     activity = SalesActivity(
         tenant=tenant,
         registration=registration,

@@ -1,8 +1,9 @@
 """Console pages: tax documents (finance verifies) and payout profiles (finance sets withholding).
 
 Partners upload forms and enter payout details in the portal, where uploads are checked;
-the console only reviews them. Managers see both read-only. The full account reference is
-shown only to those who may edit (finance, tenant admins, superusers); others see it masked.
+the console only reviews them. Managers see both read-only, a tax form without its file.
+The full account reference is shown only to those who may edit (finance, tenant admins,
+superusers); others see it masked.
 """
 
 from decimal import Decimal
@@ -61,6 +62,11 @@ class TaxDocumentAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a tax form is evidence for payouts already made
+
+    def get_fields(self, request, obj=None):
+        # managers chase missing forms by their status; the file itself is finance's
+        fields = super().get_fields(request, obj)
+        return fields if self.may_edit(request) else [f for f in fields if f != "download"]
 
     @admin.display(description="File")
     def download(self, obj: TaxDocument) -> str:

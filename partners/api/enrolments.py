@@ -1,5 +1,6 @@
 """API: apply to a program, and read enrolments with term, tier, benefits and deadlines."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -15,22 +16,45 @@ from partners.services.applications import application_submit
 from programs.selectors import programs_of
 from tenants.api_permissions import IsSignedIn, IsTenantMember
 from tenants.client_ip import client_ip
+from tenants.validation import (
+    COUNTRY_FIELD_ERRORS,
+    max_length_of,
+    normalized_country,
+    normalized_territories,
+    text_limits_of,
+)
 
 
 class ApplicationInput(serializers.Serializer):
     program = serializers.SlugField()
-    firm_name = serializers.CharField(max_length=200)
+    firm_name = serializers.CharField(**text_limits_of(Application, "firm_name"))
     website = serializers.URLField(required=False, allow_blank=True, default="")
-    country = serializers.RegexField(
-        r"^[A-Za-z]{2}$", error_messages={"invalid": "Use the two-letter ISO code, e.g. US."}
+    country = serializers.CharField(
+        max_length=max_length_of(Application, "country"), error_messages=COUNTRY_FIELD_ERRORS
     )
     territories = serializers.ListField(
-        child=serializers.RegexField(r"^[A-Za-z]{2}$"), required=False, default=list
+        child=serializers.CharField(max_length=2), required=False, default=list
     )
     tracks = serializers.ListField(child=serializers.SlugField(), required=False, default=list)
     directory_consent = serializers.BooleanField(required=False, default=False)
     accept_agreement = serializers.BooleanField()
-    message = serializers.CharField(required=False, allow_blank=True, default="")
+    message = serializers.CharField(
+        required=False, allow_blank=True, default="", **text_limits_of(Application, "message")
+    )
+
+    def validate_country(self, value: str) -> str:
+        return _checked(normalized_country, value)
+
+    def validate_territories(self, value: list[str]) -> list[str]:
+        return _checked(normalized_territories, value)
+
+
+def _checked(normalize, value):
+    """`normalize(value)`, its Django ValidationError as the serializer's own."""
+    try:
+        return normalize(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from None
 
 
 class ApplicationOutput(serializers.ModelSerializer):

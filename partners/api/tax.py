@@ -1,7 +1,9 @@
 """API: tax documents, payout profiles and financial-benefit elections.
 
 Partners reach only their own firm; staff and the vendor's API keys reach every firm of
-the vendor (read-only); writes are for the firm's partner admins. Others get 404.
+the vendor (read-only); writes are for the firm's partner admins. A tax form's file opens
+only for the firm's contacts, the vendor's finance and keys with the tax documents scope
+(partners.selectors.tax). Others get 404.
 """
 
 import zoneinfo
@@ -44,9 +46,16 @@ from tenants.api_parsers import FormParser, MultiPartParser
 from tenants.api_permissions import IsTenantMember, is_tenant_api_key, is_tenant_staff
 from tenants.api_schema import file_responses
 from tenants.errors import NotAllowed
+from tenants.models import ApiKeyScope
 
 
 def _as_staff(request) -> bool:
+    """Staff of any role and the vendor's keys (whose scopes the permission checked)."""
+    return is_tenant_api_key(request) or is_tenant_staff(request)
+
+
+def _may_open_tax_forms(request) -> bool:
+    """The vendor's finance and its keys with the tax documents scope; not managers."""
     return is_tenant_api_key(request) or is_tenant_staff(request, TAX_DOCUMENT_STAFF_ROLES)
 
 
@@ -104,6 +113,7 @@ class TaxDocumentListApi(APIView):
     """A firm's tax documents and its effective tax-form status."""
 
     permission_classes = [IsTenantMember]
+    api_key_scopes = (ApiKeyScope.TAX_DOCUMENTS,)
 
     @extend_schema(responses=TaxDocumentsOutput)
     def get(self, request, firm_id: int):
@@ -125,6 +135,7 @@ class TaxDocumentUploadApi(APIView):
     """Upload a signed tax form (multipart); partner admins of the firm only."""
 
     permission_classes = [IsTenantMember]
+    api_key_scopes = (ApiKeyScope.TAX_DOCUMENTS,)
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=TaxDocumentUploadInput, responses={201: TaxDocumentOutput})
@@ -148,11 +159,15 @@ class TaxDocumentDownloadApi(APIView):
     """The stored form as an attachment."""
 
     permission_classes = [IsTenantMember]
+    api_key_scopes = (ApiKeyScope.TAX_DOCUMENTS,)
 
     @extend_schema(responses=file_responses(*EXTENSION_OF))
     def get(self, request, document_id: int):
+        # a partner manager is staff but not finance: no file, 404 like any hidden row
         documents = tax_documents_visible_to(
-            tenant=request.tenant, contact=_reader_contact(request), as_staff=_as_staff(request)
+            tenant=request.tenant,
+            contact=partner_contact(request),
+            as_staff=_may_open_tax_forms(request),
         )
         return tax_document_response(get_object_or_404(documents, pk=document_id))
 
@@ -192,6 +207,7 @@ class PayoutProfileInput(serializers.Serializer):
 
 class PayoutProfileDetailApi(APIView):
     permission_classes = [IsTenantMember]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
 
     @extend_schema(responses=PayoutProfileOutput)
     def get(self, request, firm_id: int):
@@ -206,6 +222,7 @@ class PayoutProfileUpdateApi(APIView):
     """Set method, account holder and reference; the withholding rate is finance's."""
 
     permission_classes = [IsTenantMember]
+    api_key_scopes = (ApiKeyScope.FINANCE,)
 
     @extend_schema(request=PayoutProfileInput, responses=PayoutProfileOutput)
     def post(self, request, firm_id: int):

@@ -30,6 +30,7 @@ from partners.models.enrolment import (
 )
 from partners.models.firms import ContactRole, PartnerContact, PartnerFirm
 from partners.models.people import Certification, Resource
+from partners.models.profile import PartnerProfile
 from partners.models.tax import PayoutProfile, TaxDocument, TaxDocumentKind, TaxDocumentStatus
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "Notice",
     "PartnerContact",
     "PartnerFirm",
+    "PartnerProfile",
     "PayoutProfile",
     "Resource",
     "ReviewStatus",

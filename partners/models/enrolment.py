@@ -7,6 +7,7 @@ from partners.models.firms import PartnerFirm
 from programs.models import Program, ProgramVersion
 from tenants.models import TenantOwned
 from tenants.money import format_minor
+from tenants.validation import FREE_TEXT, validate_country_code, validate_name, validate_territories
 
 
 class ApplicationStatus(models.TextChoices):
@@ -36,13 +37,15 @@ class Application(TenantOwned):
         related_name="+",
         help_text="Set when an existing partner firm applies to another program.",
     )
-    firm_name = models.CharField(max_length=200)
+    firm_name = models.CharField(max_length=200, validators=[validate_name])
     website = models.URLField(blank=True)
-    country = models.CharField(max_length=2, help_text="ISO 3166 alpha-2 code.")
-    territories = models.JSONField(default=list, blank=True)
+    country = models.CharField(
+        max_length=2, validators=[validate_country_code], help_text="ISO 3166 alpha-2 code."
+    )
+    territories = models.JSONField(default=list, blank=True, validators=[validate_territories])
     tracks = models.JSONField(default=list, blank=True)
     directory_consent = models.BooleanField(default=False)
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True, **FREE_TEXT)
     status = models.CharField(
         max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
     )
@@ -120,7 +123,7 @@ class Enrolment(TenantOwned):
         Application, null=True, blank=True, on_delete=models.PROTECT, related_name="enrolment"
     )
     tracks = models.JSONField(default=list, blank=True)
-    territories = models.JSONField(default=list, blank=True)
+    territories = models.JSONField(default=list, blank=True, validators=[validate_territories])
     status = models.CharField(max_length=24, choices=EnrolmentStatus.choices)
     good_standing = models.BooleanField(
         default=True,
@@ -335,8 +338,8 @@ class ContactRequest(TenantOwned):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     track = models.CharField(max_length=60)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    firm_name = models.CharField(max_length=200)
-    message = models.TextField(blank=True)
+    firm_name = models.CharField(max_length=200, validators=[validate_name])
+    message = models.TextField(blank=True, **FREE_TEXT)
     created_at = models.DateTimeField(auto_now_add=True)
     handled_at = models.DateTimeField(null=True, blank=True)
 

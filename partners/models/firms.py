@@ -2,14 +2,20 @@ from django.conf import settings
 from django.db import models
 
 from tenants.models import TenantOwned
+from tenants.validation import validate_country_code, validate_name
 
 
 class PartnerFirm(TenantOwned):
     """A company in a vendor's partner network (extended by the partner-lifecycle work)."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_name])
     website = models.URLField(blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code.")
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_country_code],
+        help_text="ISO 3166 alpha-2 code.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -44,6 +50,8 @@ class PartnerContact(TenantOwned):
         help_text="A role the program counts (IPsoft: the partner's own partner manager).",
     )
     is_active = models.BooleanField(default=True)
+    # the vendor a partner of several picked last: where sign-in lands them (partners.adapters)
+    chosen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -161,16 +161,18 @@ def _overview(
 
 
 def directory_entries(
-    *, tenant: Tenant, tier: str = "", track: str = "", territory: str = ""
+    *, tenant: Tenant, name: str = "", tier: str = "", track: str = "", territory: str = ""
 ) -> QuerySet[Enrolment]:
     """Consenting active partners with their accepted tier, optionally filtered, by firm name."""
     entries = (
         Enrolment.objects.filter(
             tenant=tenant, status=EnrolmentStatus.ACTIVE, directory_consent=True
         )
-        .select_related("firm", "program")
+        .select_related("firm__profile", "program")
         .order_by("firm__name", "pk")  # the firm's (tenant, name) unique index
     )
+    if name:
+        entries = entries.filter(firm__name__icontains=name)
     if tier:
         entries = entries.filter(tier_key=tier)
     if track:

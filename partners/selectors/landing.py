@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
-from partners.models import Application, ApplicationStatus
+from partners.models import Application, ApplicationStatus, PartnerContact
 from partners.selectors.contacts import contacts_of
 from tenants.scope import all_tenants
 from tenants.selectors import staff_memberships_of
@@ -22,15 +22,24 @@ def applications_of(user: AbstractBaseUser) -> list[Application]:
         )
 
 
+def chosen_contact(contacts: list[PartnerContact]) -> PartnerContact | None:
+    """The only contact, else the one whose vendor was picked last; None: not picked yet."""
+    if len(contacts) == 1:
+        return contacts[0]
+    picked = [c for c in contacts if c.chosen_at is not None]
+    return max(picked, key=lambda c: c.chosen_at) if picked else None
+
+
 def landing_url(user: AbstractBaseUser) -> str:
-    """Staff: the console; a partner of one vendor: its portal; an applicant: the status."""
+    """Staff: the console; a partner: the vendor's portal (picked last); an applicant: status."""
     if user.is_superuser or staff_memberships_of(user):
         return reverse("admin:index")
     contacts = contacts_of(user)
-    if len(contacts) == 1:
-        return reverse("portal_home", kwargs={"tenant_slug": contacts[0].tenant.slug})
+    chosen = chosen_contact(contacts)
+    if chosen is not None:
+        return reverse("portal_home", kwargs={"tenant_slug": chosen.tenant.slug})
     if contacts:
-        return reverse("home")  # the chooser: one link per vendor
+        return reverse("home")  # the chooser: one button per vendor
     pending = [a for a in applications_of(user) if a.status == ApplicationStatus.SUBMITTED]
     if len(pending) == 1:
         application = pending[0]

@@ -1,9 +1,10 @@
 """Reads about tax documents, payout profiles and financial-benefit elections.
 
-Who may read a firm's tax forms: its own partner contacts, and the vendor's staff in
-TAX_DOCUMENT_STAFF_ROLES (finance and tenant admins review them; partner managers may
-view them too, read-only, because they chase missing forms with the partner). Integration
-API keys of the vendor read them like staff. Everyone else gets 404.
+Who may open a firm's tax forms: its own partner contacts (partner admins and reps), and
+the vendor's finance (TAX_DOCUMENT_ROLES: the finance role and tenant admins, who verify
+them) and superusers; an API key needs the tax documents scope. Partner managers see a
+firm's tax-form status and the documents' details (to chase a missing form), never the
+file: to them a download is 404, like any record outside their reach.
 """
 
 import datetime
@@ -25,16 +26,17 @@ from programs.models import CommissionRule, Program, ProgramVersion
 from programs.policies import policies_of
 from programs.selectors import version_in_force
 from tenants.bulk import id_set
-from tenants.models import StaffRole, Tenant
+from tenants.models import TAX_DOCUMENT_ROLES, Tenant
 
-TAX_DOCUMENT_STAFF_ROLES = (StaffRole.FINANCE, StaffRole.ADMIN, StaffRole.MANAGER)
+TAX_DOCUMENT_STAFF_ROLES = TAX_DOCUMENT_ROLES
 MISSING = "missing"
 
 
 def tax_documents_visible_to(
     *, tenant: Tenant, contact: PartnerContact | None, as_staff: bool
 ) -> QuerySet[TaxDocument]:
-    """Every tax document of the tenant for staff, the own firm's for a partner, else none."""
+    """Every tax document of the tenant for finance (`as_staff`), the own firm's for a
+    partner contact, else none."""
     documents = TaxDocument.objects.filter(tenant=tenant).select_related("firm")
     if as_staff:
         return documents

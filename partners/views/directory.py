@@ -1,40 +1,85 @@
-from django.shortcuts import render
-from django.utils import timezone
+"""The vendor's public partner directory: a searchable list and a profile page per partner."""
 
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from partners.forms_profile import ProfileForm
+from partners.selectors.directory import (
+    directory_names,
+    directory_profile,
+    listed_enrolments,
+    listing_of,
+    profile_of,
+)
 from partners.selectors.enrolments import directory_entries
-from programs.models import Tier, Track
-from programs.selectors import programs_of, versions_in_force
+from partners.services.profile import profile_update
+from partners.views.access import partner_admin_required
+from partners.views.people import form_submitted, portal_url
+from tenants.countries import country_choices
 from tenants.pagination import page_of
 
+SEARCH_MAX_LENGTH = 100
 
-def directory(request):
-    """The vendor's public partner directory (no sign-in): consenting active partners."""
-    tier, track = request.GET.get("tier", ""), request.GET.get("track", "")
-    territory = request.GET.get("territory", "").strip()[:2]
-    entries = directory_entries(tenant=request.tenant, tier=tier, track=track, territory=territory)
+
+def directory(request: HttpRequest) -> HttpResponse:
+    """The public directory (no sign-in): consenting active partners, searched and filtered."""
+    selected = {
+        "q": request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH],
+        "tier": request.GET.get("tier", ""),
+        "track": request.GET.get("track", ""),
+        "territory": request.GET.get("territory", "").strip()[:2].upper(),
+    }
+    entries = directory_entries(
+        tenant=request.tenant,
+        name=selected["q"],
+        tier=selected["tier"],
+        track=selected["track"],
+        territory=selected["territory"],
+    )
     page = page_of(request, entries)
-    programs = programs_of(tenant=request.tenant).values_list("pk", flat=True)
-    versions = list(versions_in_force(programs, timezone.localdate()).values())
-    tier_names = {t.key: t.name for t in Tier.objects.filter(version__in=versions)}
-    track_names = {t.key: t.name for t in Track.objects.filter(version__in=versions)}
-    rows = [
-        {
-            "firm": e.firm,
-            "program": e.program,
-            "tier": tier_names.get(e.tier_key, e.tier_key),
-            "tracks": [track_names.get(k, k) for k in e.tracks],
-            "territories": e.territories,
-        }
-        for e in page
-    ]
+    names = directory_names(tenant=request.tenant)
+    rows = [{"enrolment": e, "listing": listing_of(e, names)} for e in page]
+    context = {
+        "rows": rows,
+        "page_obj": page,
+        "tier_names": names.tiers,
+        "track_names": names.tracks,
+        "countries": country_choices(),
+        "selected": selected,
+    }
+    return render(request, "partners/directory.html", context)
+
+
+def directory_firm(request: HttpRequest, firm_id: int) -> HttpResponse:
+    """A listed partner's public profile; 404 for a firm that is not listed here."""
+    firm, enrolments = directory_profile(tenant=request.tenant, firm_id=firm_id)
+    names = directory_names(tenant=request.tenant)
+    context = {
+        "firm": firm,
+        "profile": profile_of(firm),
+        "listings": [listing_of(e, names) for e in enrolments],
+    }
+    return render(request, "partners/directory_firm.html", context)
+
+
+@partner_admin_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    """The firm's partner admins edit what the directory says about the firm."""
+    contact = request.contact
+    profile = profile_of(contact.firm)
+    initial = {"description": profile.description, "website": contact.firm.website}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        saved = form_submitted(
+            form,
+            lambda data: profile_update(tenant=request.tenant, contact=contact, **data),
+        )
+        if saved is not None:
+            messages.success(request, "Your directory profile is saved.")
+            return redirect(portal_url(request, "portal_profile"))
+    listed = listed_enrolments(tenant=request.tenant).filter(firm=contact.firm).exists()
+    context = {"form": form, "firm": contact.firm, "listed": listed}
     return render(
-        request,
-        "partners/directory.html",
-        {
-            "rows": rows,
-            "page_obj": page,
-            "tier_names": tier_names,
-            "track_names": track_names,
-            "selected": {"tier": tier, "track": track, "territory": territory},
-        },
+        request, "partners/profile_edit.html", context, status=400 if form.errors else 200
     )

@@ -1,12 +1,15 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from partners.permissions import partner_contact
-from partners.selectors import firm_contacts
+from partners.selectors import contacts_of, firm_contacts
 from partners.selectors.enrolments import portal_overview
 from partners.selectors.program_notices import change_notices_unread
 from partners.selectors_dashboard import action_items
+from partners.services import landing
+from partners.views.access import partner_required
 from partners.views.charts import bar_chart, row_chart
 from tenants.money import format_minor
 
@@ -37,6 +40,7 @@ def portal_home(request):
         {
             "contact": contact,
             "firm": firm,
+            "several_vendors": len(contacts_of(request.user)) > 1,
             "colleagues": firm_contacts(firm=firm),
             "overviews": overviews,
             "change_notices": change_notices_unread(contact=contact),
@@ -47,6 +51,14 @@ def portal_home(request):
             **_charts(money, pipeline),
         },
     )
+
+
+@require_POST
+@partner_required
+def vendor_choose(request):
+    """The chooser's pick: remember this vendor for the next sign-in, and open its portal."""
+    landing.vendor_choose(tenant=request.tenant, user=request.user)
+    return redirect("portal_home", tenant_slug=request.tenant.slug)
 
 
 def _charts(money, pipeline) -> dict:

@@ -253,7 +253,7 @@ def tax_document_response(document: TaxDocument) -> FileResponse:
 
 @login_required
 def tax_document_download(request: HttpRequest, document_id: int) -> HttpResponse:
-    """The form for its firm's contacts and the vendor's finance, admins and managers; else 404."""
+    """The form for its firm's contacts and the vendor's finance and tenant admins; else 404."""
     documents = tax_documents_visible_to(
         tenant=request.tenant,
         contact=partner_contact(request),

@@ -9,7 +9,9 @@ CHROMIUM = os.environ.get("PRM_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
-def page(live_server):
+def page(live_server, settings):
+    # e-mails link to PRM_SITE_URL: here that is the live server the browser talks to
+    settings.PRM_SITE_URL = live_server.url
     if not shutil.which(CHROMIUM):
         if os.environ.get("PRM_REQUIRE_SERVICES") == "1":
             pytest.fail(f"CI needs Chromium at {CHROMIUM} (apt-get install chromium)")
@@ -35,8 +37,20 @@ def page(live_server):
         )
         page = browser.new_page(base_url=live_server.url)
         page.set_default_timeout(15_000)
+        # every page runs under its Content-Security-Policy: a refused script or style is a
+        # failure of the test that loaded it (Chromium reports it on the console)
+        violations = []
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         try:
             yield page
         finally:
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        assert violations == [], "\n".join(violations)

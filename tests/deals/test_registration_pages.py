@@ -49,7 +49,7 @@ def test_form_errors_are_shown_and_nothing_stored(deals_cast):
         {
             "company_name": "Acme",
             "domain": "nonsense",
-            "country": "Australia",
+            "country": "AU",
         },
     )
     assert response.status_code == 200

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from deals.matching import normalize_domain
 from deals.models import DealRegistration, Product, RegistrationMatch, RegistrationStatus
@@ -325,7 +326,7 @@ def test_sales_calls_are_recorded_on_live_registrations(deals_cast):
             registration=registration,
             user=c.partner_admin_a1.user,
             kind="demo_call",
-            occurred_on=D(2025, 4, 20),
+            occurred_on=timezone.localdate(registration.submitted_at),
         )
         with pytest.raises(ApplicationError):
             sales_activity_record(

@@ -63,7 +63,7 @@ def test_bad_input_is_explained_field_by_field(db):
     )
     body = response.content.decode()
     assert "Use the two-letter ISO code" in body
-    assert "Not a two-letter country code: AUS." in body
+    assert "Territory &#x27;AUS&#x27; is not a country in ISO 3166" in body
     assert "This field is required." in body  # modules
 
 

@@ -41,10 +41,41 @@ def test_a_partner_of_two_vendors_picks_one_on_the_chooser(cast):
 
     assert landed == "/"
     chooser = client.get("/").content.decode()
-    assert 'href="/simpro/portal/">Simpro</a>' in chooser
-    assert 'href="/ipsoft/portal/">IPsoft</a>' in chooser
+    assert 'action="/simpro/portal/choose/"' in chooser and ">Simpro</button>" in chooser
+    assert 'action="/ipsoft/portal/choose/"' in chooser and ">IPsoft</button>" in chooser
     assert "Sparkline Pty Ltd" in chooser and "Cognitive Advisors" in chooser
     assert "Kiwi Trade Tech" not in chooser  # the other firm of the same vendor
+
+
+def test_the_picked_vendor_is_where_the_next_sign_in_lands_until_switched(cast):
+    user = cast.partner_rep_a1.user
+    PartnerContactFactory(firm=cast.firm_b1, user=user)
+    client, _ = sign_in(user.email)
+
+    opened = client.post("/ipsoft/portal/choose/")
+
+    assert opened["Location"] == "/ipsoft/portal/"
+    dashboard = client.get("/ipsoft/portal/").content.decode()
+    assert 'href="/">Switch vendor</a>' in dashboard
+    assert sign_in(user.email)[1] == "/ipsoft/portal/"  # a new sign-in, another browser
+    # switching: back to the chooser, another pick
+    switcher, landed = sign_in(user.email)
+    assert landed == "/ipsoft/portal/"
+    switcher.post("/simpro/portal/choose/")
+    assert sign_in(user.email)[1] == "/simpro/portal/"
+
+
+def test_a_vendor_one_is_no_partner_of_cannot_be_picked(cast):
+    user = cast.partner_rep_a1.user
+    PartnerContactFactory(firm=cast.firm_b1, user=user)
+    outsider, _ = sign_in(cast.partner_rep_a2.user.email)  # Kiwi: Simpro only
+
+    assert outsider.post("/ipsoft/portal/choose/").status_code == 404
+    assert outsider.get("/simpro/portal/choose/").status_code == 405  # a pick is a POST
+    assert sign_in(user.email)[1] == "/"  # nobody picked for this partner of two vendors
+    # a partner of a single vendor sees no switch
+    single = outsider.get("/simpro/portal/").content.decode()
+    assert "Switch vendor" not in single
 
 
 def test_staff_and_superusers_land_on_the_console(cast):
