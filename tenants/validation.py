@@ -134,8 +134,9 @@ YEAR = 365
 DATE_RANGES = {
     # a prospect expected to close last week is a late entry; five years is a long sale
     "expected_close_on": DateRange("Expected close date", before=7, after=5 * YEAR),
-    # a call from a month before registering (the call that found the lead) up to today
-    "occurred_on": DateRange("Call date", before=31, after=0),
+    # a call up to a year before registering (the calls that found the lead) and never later
+    # than today: an earlier quarter's call is recorded, and simply not counted this quarter
+    "occurred_on": DateRange("Call date", before=YEAR, after=0),
 }
 
 

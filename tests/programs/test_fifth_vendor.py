@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.cache import cache
@@ -24,7 +25,7 @@ from django.test import Client
 from deals.models import Order
 from partners.models import Certification, PartnerContact
 from programs.models import ProgramChangeNotice, ProgramVersion, VersionStatus
-from tenants.models import Tenant
+from tenants.models import StaffRole, Tenant
 from tenants.scope import tenant_scope
 from tests.factories import PASSWORD, StaffMembershipFactory, UserFactory
 from tests.isolation import assert_hidden_from
@@ -93,7 +94,8 @@ def sign_up(email: str) -> Client:
     )
     assert signed_up.status_code == 302
     [confirmation] = [m for m in mail.outbox if email in m.to]
-    link = re.search(r"http://testserver(/accounts/confirm-email/\S+)", confirmation.body).group(1)
+    site = re.escape(settings.PRM_SITE_URL)
+    link = re.search(site + r"(/accounts/confirm-email/\S+)", confirmation.body).group(1)
     assert client.post(link).status_code == 302
     return client
 
@@ -109,10 +111,12 @@ def console_verify(manager, model: str, pk: int) -> None:
     assert "Verified 1 of 1 selected." in text_of(response)
 
 
-def api_key_from_console(manager) -> str:
-    """The manager creates the ERP's key in the console, which shows its token once."""
-    response = signed_in(manager).post(
-        "/admin/tenants/apikey/add/", {"name": "Acme ERP"}, follow=True
+def api_key_from_console(admin) -> str:
+    """The tenant admin issues the ERP's read/write key in the console; its token shows once."""
+    response = signed_in(admin).post(
+        "/admin/tenants/apikey/add/",
+        {"name": "Acme ERP", "scopes": ["read", "write"]},
+        follow=True,
     )
     assert response.status_code == 200
     [token] = set(re.findall(r"prm_[0-9a-f]{16}_[\w-]+", response.content.decode()))
@@ -191,6 +195,9 @@ def test_a_fifth_vendor_is_one_more_file_with_no_code_change(tmp_path, today, ea
     # when its program file is loaded and published, and a manager joins its staff
     call_command("load_programs", str(ACME_FILE), publish=True)
     manager = StaffMembershipFactory(tenant=acme, user=UserFactory(email="manager@acme.test")).user
+    admin = StaffMembershipFactory(
+        tenant=acme, user=UserFactory(email="admin@acme.test"), role=StaffRole.ADMIN
+    ).user
 
     # when a newcomer signs up and applies (Acme's registration needs no manager approval)
     partner = sign_up(FOUNDER)
@@ -281,7 +288,7 @@ def test_a_fifth_vendor_is_one_more_file_with_no_code_change(tmp_path, today, ea
     assert "protected until <strong>2025-08-15</strong>" in deal_page
 
     # when Acme's ERP reports the completed 62,500.00 USD order with an API key
-    token = api_key_from_console(manager)
+    token = api_key_from_console(admin)
     erp = Client(headers={"Authorization": f"Api-Key {token}"})
     order = erp_completes_order(erp, registration_id, "62500.00")
     assert order["completed_on"] == TODAY.isoformat()
