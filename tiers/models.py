@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from partners.models import Enrolment
-from programs.models import ProgramVersion
+from programs.models import ProgramVersion, Tier
 from tenants.managers import TenantScopedManager, TenantScopedQuerySet
 from tenants.models import TenantOwned
 
@@ -17,6 +17,16 @@ class EvaluationStatus(models.TextChoices):
     APPLIED = "applied", "Change applied"
     AWAITING_CONFIRMATION = "awaiting", "Waiting for a manager"
     DISMISSED = "dismissed", "Dismissed by a manager"
+
+
+def _tier_name(program_id: int, key: str) -> str:
+    """A tier as people name it (the program's newest version's name), for one record's title."""
+    names = (
+        Tier.objects.filter(version__program_id=program_id, key=key)
+        .order_by("-version__number")
+        .values_list("name", flat=True)
+    )
+    return next(iter(names[:1]), key) if key else "no tier"
 
 
 class TierEvaluation(TenantOwned):
@@ -54,7 +64,8 @@ class TierEvaluation(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.enrolment} {self.run_key}: {self.resulting_tier}"
+        tier = _tier_name(self.enrolment.program_id, self.resulting_tier)
+        return f"{self.enrolment}, {self.run_key}: {tier}"
 
 
 class RequirementResult(TenantOwned):
@@ -165,7 +176,8 @@ class TierAssignment(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.enrolment}: {self.tier} from {self.valid_from}"
+        tier = _tier_name(self.enrolment.program_id, self.tier)
+        return f"{self.enrolment}: {tier} from {self.valid_from:%Y-%m-%d}"
 
     @property
     def in_force(self) -> bool:
