@@ -83,6 +83,7 @@ class WhatIf:
     months: list[MonthWhatIf]
     lines: int  # order lines re-commissioned
     runs: int  # evaluation runs replayed
+    evaluated: int  # of which needed the engine (the others: the draft evaluates alike)
 
     @property
     def real_minor(self) -> int:
@@ -142,6 +143,8 @@ def _what_if(version, start, end, *, chunk, progress) -> WhatIf:
         .order_by("pk")
     )
     pairs = [(o, e) for o, e in _work(orders) if e.program_id == program.pk]
+    # each `order.lines.all()` builds a scoped queryset: read the prefetched lines once
+    lines_of = {o.pk: list(o.lines.all()) for o in orders}
     event_days: dict[datetime.date, set[int]] = defaultdict(set)
     for order, enrolment in pairs:
         event_days[order.completed_on].add(enrolment.pk)
@@ -154,15 +157,15 @@ def _what_if(version, start, end, *, chunk, progress) -> WhatIf:
         chunk=chunk,
         progress=progress,
     )
-    simulated = _simulated_lines(version, pairs, tiers, progress)
+    simulated = _simulated_lines(version, pairs, lines_of, tiers, progress)
     real = CommissionLine.objects.filter(
         program=program, completed_on__range=(start, end), earned=True
     ).values_list("order_line_id", "firm_id", "completed_on", "amount_minor")
-    return _summary(version, start, end, tiers, pairs, simulated, list(real))
+    return _summary(version, start, end, tiers, pairs, lines_of, simulated, list(real))
 
 
 def _simulated_lines(
-    version: ProgramVersion, pairs, tiers: Replay, progress
+    version: ProgramVersion, pairs, lines_of, tiers: Replay, progress
 ) -> list[tuple[int, int, datetime.date, int]]:
     """(enrolment id, order line id, completion day, amount) of every earning line under
     `version` at the simulated tier; a few queries per completion day."""
@@ -184,7 +187,7 @@ def _simulated_lines(
             tax = tax_document_valid_on(taxes[order.firm_id], day)
             contract_months = _contract_months(order)
             paid_per_order: set[str] = set()
-            for line in order.lines.all():
+            for line in lines_of[order.pk]:
                 facts = _facts(
                     order,
                     line,
@@ -203,7 +206,7 @@ def _simulated_lines(
     return earned
 
 
-def _summary(version, start, end, tiers: Replay, pairs, simulated, real) -> WhatIf:
+def _summary(version, start, end, tiers: Replay, pairs, lines_of, simulated, real) -> WhatIf:
     program = version.program
     checkpoints = checkpoints_of(start, end)
     names = tier_names([program.pk])
@@ -227,7 +230,7 @@ def _summary(version, start, end, tiers: Replay, pairs, simulated, real) -> What
             simulated_ranks=[names.get((program.pk, t), (-1,))[0] for t in simulated_path],
         )
     months = {m: MonthWhatIf(m) for m in _months(start, end)}
-    line_enrolment = {line.pk: e.pk for o, e in pairs for line in o.lines.all()}
+    line_enrolment = {line.pk: e.pk for o, e in pairs for line in lines_of[o.pk]}
     for line_id, firm_id, day, amount in real:
         pk = line_enrolment.get(line_id, by_firm.get(firm_id))
         if pk in partners:  # every line of the program's firms is someone's
@@ -244,8 +247,9 @@ def _summary(version, start, end, tiers: Replay, pairs, simulated, real) -> What
         checkpoints=checkpoints,
         partners=list(partners.values()),
         months=list(months.values()),
-        lines=sum(len(o.lines.all()) for o, _ in pairs),
+        lines=sum(len(lines_of[o.pk]) for o, _ in pairs),
         runs=tiers.runs,
+        evaluated=tiers.evaluated,
     )
 
 

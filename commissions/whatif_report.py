@@ -2,7 +2,9 @@
 
 import csv
 import io
+from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 
 from commissions.exports import spreadsheet_text
@@ -10,6 +12,9 @@ from commissions.whatif import PartnerWhatIf, WhatIf
 from tenants.dashboard import Chart
 from tenants.money import format_minor, from_minor
 from tiers.windows import quarter_containing
+
+PER_PAGE = 50
+MOVERS_SHOWN = 20
 
 CSV_HEADER = [
     "Partner",
@@ -137,7 +142,13 @@ def summary_lines(result: WhatIf) -> list[str]:
     return [
         f"{version.program} v{version.number} ({version.get_status_display().lower()}), "
         f"{result.start:%Y-%m-%d} to {result.end:%Y-%m-%d}: {len(result.partners)} partners, "
-        f"{result.lines} order lines, {result.runs} evaluation runs replayed.",
+        f"{result.lines} order lines, {result.runs} evaluation runs replayed"
+        + (
+            "."
+            if result.evaluated == result.runs
+            else f" ({result.runs - result.evaluated} of them evaluate as the version in force"
+            " does: this version changes nothing they read)."
+        ),
         f"Commission real: {money(result, result.real_minor)}; "
         f"simulated: {money(result, result.simulated_minor)}; "
         f"change: {signed_money(result, result.difference_minor)}.",
@@ -155,3 +166,44 @@ def csv_response(result: WhatIf) -> HttpResponse:
     response = HttpResponse(as_csv(result), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def movers(result: WhatIf, *, up: bool) -> list[tuple[str, str, str]]:
+    """(partner, real path, simulated path) of those the version lifts (or lowers) at some
+    checkpoint, biggest money change first."""
+    return [
+        (p.firm, path_text(result, p.real_path), path_text(result, p.simulated_path))
+        for p in by_impact(result)
+        if (p.moved_up if up else p.moved_down)
+    ]
+
+
+def page_context(result: WhatIf, page_number: str | None) -> dict:
+    """What the console page shows: totals, the month chart, one page of partners, movers."""
+    page = Paginator(by_impact(result), PER_PAGE).get_page(page_number)
+    up, down = movers(result, up=True), movers(result, up=False)
+    return {
+        "summary": summary_lines(result),
+        "totals": [
+            ("Commission, real", money(result, result.real_minor)),
+            ("Commission, simulated", money(result, result.simulated_minor)),
+            ("Cost change", signed_money(result, result.difference_minor)),
+            ("Partners moving up", str(result.moved_up)),
+            ("Partners moving down", str(result.moved_down)),
+        ],
+        "chart": month_chart(result),
+        "page": page,
+        "rows": partner_rows(result, list(page)),
+        "mover_groups": [
+            ("Higher tier at some point", up[:MOVERS_SHOWN], len(up)),
+            ("Lower tier at some point", down[:MOVERS_SHOWN], len(down)),
+        ],
+        "movers_shown": MOVERS_SHOWN,
+        "query": urlencode(
+            {
+                "version": result.version.pk,
+                "start": f"{result.start:%Y-%m-%d}",
+                "end": f"{result.end:%Y-%m-%d}",
+            }
+        ),
+    }

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "deals",
     "tiers",
     "commissions",
+    "disputes",
     "webhooks",
     "demo",
 ]
@@ -157,6 +158,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
         "args": ["commissions.tasks.payouts_daily"],
     },
+    # disputes: escalate those whose response time passed unanswered (once each)
+    "disputes-daily": {
+        "task": "tenants.tasks.run_for_every_tenant",
+        "schedule": 60 * 60,
+        "args": ["disputes.tasks.disputes_daily"],
+    },
     # webhooks: every delivery whose next attempt has come (the retries)
     "webhooks-due": {
         "task": "tenants.tasks.run_for_every_tenant",
@@ -180,6 +187,8 @@ CELERY_TASK_ROUTES = {
     "webhooks.tasks.webhook_send": {"queue": "webhooks"},
     # a program's evaluation can take a minute at 100,000 partners: its own workers
     "tiers.tasks.evaluate_program_period": {"queue": "evaluations"},
+    # a what-if replays a program's evaluations over a year: the same workers
+    "commissions.whatif_runs.whatif_compute": {"queue": "evaluations"},
 }
 # Everything else (domain events, the daily fan-outs, e-mail); one deployment's name, so
 # two deployments (or a test's workers) can share a Redis without taking each other's work.
@@ -226,14 +235,28 @@ LOGIN_REDIRECT_URL = "home"  # the chooser; partners.adapters sends most people 
 LOGIN_URL = "account_login"
 ACCOUNT_ADAPTER = "partners.adapters.AccountAdapter"
 
-# --- Admin brute force (django-axes): allauth's limits do not cover /admin/ ---------
+# --- Sign-in lockout (django-axes; tenants/lockout.py, docs/security.md) -----------
+# One policy for every account on both sign-in paths (/admin/login/ and allauth's
+# /accounts/login/) and from every address: AXES_FAILURE_LIMIT failures for the account
+# lock it for the cool-off, even with the right password; an address is locked after
+# PRM_LOGIN_IP_FAILURE_LIMIT failures for any accounts. allauth's own rate limits stay.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+PRM_LOGIN_IP_FAILURE_LIMIT = env.int("PRM_LOGIN_IP_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "tenants.lockout.AccountLockoutHandler"
+AXES_USERNAME_CALLABLE = "tenants.lockout.account_key"  # one name per account, any spelling
+# What a success resets: the account's failures only. With "ip_address" here a success
+# would also wipe every other account's failures from that address, so anyone with an
+# account could reset their guesses at others'. The address limit is counted by the
+# handler, across user agents, hence axes' W006 hint does not apply.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
-# allauth rate-limits its own sign-in; axes guards only the console, where allauth does not
-AXES_ONLY_ADMIN_SITE = True
-AXES_LOCKOUT_TEMPLATE = "lockout.html"
+# A lockout lasts the cool-off from the failure that caused it: attempts refused while
+# locked neither extend it (an attacker cannot keep the owner out) nor mail again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ONLY_ADMIN_SITE = False  # the portal's sign-in is guarded the same way
+AXES_LOCKOUT_CALLABLE = "tenants.lockout.lockout_response"
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)  # reverse proxies in front (X-Forwarded-For)
 AXES_CLIENT_IP_CALLABLE = "tenants.client_ip.client_ip"  # one answer for lockouts and records
 
@@ -311,6 +334,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "commissions.models.Claim.Status",
         "PayoutLineStatusEnum": "commissions.models.PayoutLine.Status",
         "PayoutBatchStatusEnum": "commissions.models.BatchStatus",
+        "DisputeKindEnum": "disputes.models.DisputeKind",
+        "DisputeStatusEnum": "disputes.models.DisputeStatus",
     },
 }
 

@@ -7,6 +7,8 @@ from commissions.urls import api_urlpatterns as commission_api
 from commissions.urls import portal_urlpatterns as commission_portal
 from deals.urls import api_urlpatterns as deal_api
 from deals.urls import portal_urlpatterns as deal_portal
+from disputes.urls import api_urlpatterns as dispute_api
+from disputes.urls import portal_urlpatterns as dispute_portal
 from partners.urls import api_urlpatterns as partner_api
 from partners.urls import portal_urlpatterns as partner_portal
 from partners.views import directory as partner_directory
@@ -23,6 +25,7 @@ api_v1 = [
     *deal_api,
     *tier_api,
     *commission_api,
+    *dispute_api,
     path("schema/", TenantSchemaView.as_view(), name="api_schema"),
     path(
         "docs/",
@@ -44,6 +47,7 @@ urlpatterns = [
     path("<slug:tenant_slug>/portal/", include(deal_portal)),
     path("<slug:tenant_slug>/portal/", include(tier_portal)),
     path("<slug:tenant_slug>/portal/", include(commission_portal)),
+    path("<slug:tenant_slug>/portal/", include(dispute_portal)),
     path("<slug:tenant_slug>/directory/", partner_directory.directory, name="directory"),
     path(
         "<slug:tenant_slug>/directory/<int:firm_id>/",

@@ -17,3 +17,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 def can_move(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, frozenset())
+
+
+#: the one way out of a terminal status: a rejection the vendor upholds on the partner's
+#: dispute (disputes app) goes back to review, then is approved or rejected again
+REOPENS: dict[str, str] = {S.REJECTED: S.UNDER_REVIEW}

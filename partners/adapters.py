@@ -1,8 +1,8 @@
-"""django-allauth hooks: where people land after signing in."""
+"""django-allauth hooks: where people land after signing in, and the account e-mails."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 
-from partners.account_mail import account_mail_context
+from partners.account_mail import SITE_NAME, account_mail_context
 from partners.selectors.landing import landing_url
 
 
@@ -13,4 +13,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Account e-mails as text and HTML, their links on PRM_SITE_URL (partners.account_mail)."""
-        super().send_mail(template_prefix, email, account_mail_context(self.request, context))
+        context = account_mail_context(self.request, {"email": email, **context})
+        vendor = context["tenant"]
+        self._subject_prefix = f"[{vendor.name if vendor is not None else SITE_NAME}] "
+        self.render_mail(template_prefix, email, context).send()
+
+    def format_email_subject(self, subject: str) -> str:
+        """ "[Simpro] Choose your password": the vendor the e-mail speaks for, else the site."""
+        return getattr(self, "_subject_prefix", f"[{SITE_NAME}] ") + subject

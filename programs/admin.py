@@ -204,7 +204,7 @@ class ProgramVersionAdmin(TenantScopedAdmin):
     ordering = ("program", "-number")
     readonly_fields = ("program", "number", "status", "published_at", "published_by", "digest")
     inlines = [TrackInline, TierInline, RequirementInline, BenefitInline, CommissionRuleInline]
-    actions_detail = ["publish", "new_draft", "compare"]
+    actions_detail = ["publish", "new_draft", "compare", "whatif"]
     fieldsets = (
         (
             None,
@@ -248,6 +248,12 @@ class ProgramVersionAdmin(TenantScopedAdmin):
         return super().has_change_permission(request)
 
     has_new_draft_permission = has_publish_permission
+
+    def has_whatif_permission(self, request, object_id=None) -> bool:
+        """The what-if button shows on a draft: what publishing it would have changed."""
+        version = self.get_queryset(request).filter(pk=object_id).only("status").first()
+        # a version outside the console's tenant is not found (404), not forbidden
+        return version is None or version.status == VersionStatus.DRAFT
 
     def _version(self, request, object_id) -> ProgramVersion:
         return get_object_or_404(self.get_queryset(request), pk=object_id)
@@ -322,6 +328,15 @@ class ProgramVersionAdmin(TenantScopedAdmin):
             return self._back(version)
         messages.success(request, f"Draft v{draft.number} created from v{version.number}.")
         return self._back(draft)
+
+    @action(
+        description="What-if over money", url_path="whatif", permissions=["whatif"], icon="payments"
+    )
+    def whatif(self, request: HttpRequest, object_id: int):
+        version = self._version(request, object_id)
+        # the page lives with the tier simulation (PartnerTier's "What-if over money")
+        page = reverse("admin:tiers_partnertier_whatif")
+        return HttpResponseRedirect(f"{page}?version={version.pk}")
 
     @action(description="Compare versions", url_path="compare", icon="difference")
     def compare(self, request: HttpRequest, object_id: int):

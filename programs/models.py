@@ -91,6 +91,9 @@ class ProgramVersion(TenantOwned):
         null=True, blank=True, help_text="Payment, claims and exclusivity; rules are rows."
     )
     obligations = models.JSONField(default=list, blank=True)
+    disputes = models.JSONField(
+        null=True, blank=True, help_text="Response and resolution times of partners' disputes."
+    )
     vocabularies = models.JSONField(
         default=dict, blank=True, help_text="The kinds partners record and requirements count."
     )

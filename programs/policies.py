@@ -11,6 +11,7 @@ from typing import Any
 from programs.schema import (
     Commissions,
     DealRegistration,
+    DisputePolicy,
     EvaluationPolicy,
     FeeSchedule,
     Obligation,
@@ -47,6 +48,7 @@ class Policies:
     deal_registration: DealRegistration
     commissions: Commissions
     has_commissions: bool
+    disputes: DisputePolicy
     obligations: tuple[Obligation, ...]
     vocabularies: Vocabularies
 
@@ -82,6 +84,9 @@ def policies_of(version) -> Policies:
         deal_registration=_section(DealRegistration, deal, "deal_registration"),
         commissions=_section(Commissions, commissions, "commissions"),
         has_commissions=version.commission_policy is not None,
+        disputes=_section(
+            DisputePolicy, version.disputes or {"source": FORMAT_DEFAULT}, "disputes"
+        ),
         obligations=tuple(Obligation.model_validate(o) for o in version.obligations or []),
         vocabularies=Vocabularies.model_validate(version.vocabularies or {}),
     )

@@ -437,6 +437,21 @@ class DealRegistration(Strict):
         return next((r for r in self.rejection_reasons if r.key == key), None)
 
 
+class DisputePolicy(Strict):
+    """How fast the vendor answers a partner's dispute: business days, the vendor's holidays
+    skipped (tenants.holiday_calendar). Breaching the response time escalates the dispute."""
+
+    response_business_days: int = Field(default=2, ge=1, le=60)
+    resolution_business_days: int = Field(default=10, ge=1, le=250)
+    source: Source
+
+    @model_validator(mode="after")
+    def resolution_after_response(self):
+        if self.resolution_business_days < self.response_business_days:
+            raise ValueError("`resolution_business_days` cannot be shorter than the response time")
+        return self
+
+
 class Registration(Strict):
     method: Literal["application", "contact_request"]
     manager_approval: bool = True
@@ -518,6 +533,7 @@ class ProgramDefinition(Strict):
     evaluation: EvaluationPolicy
     deal_registration: DealRegistration | None = None
     commissions: Commissions | None = None
+    disputes: DisputePolicy | None = None
     obligations: list[Obligation] = Field(default_factory=list)
 
     @model_validator(mode="after")

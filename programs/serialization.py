@@ -40,6 +40,7 @@ def fill_version(version: ProgramVersion, definition: ProgramDefinition) -> None
         {k: v for k, v in commissions.items() if k != "rules"} if commissions else None
     )
     version.obligations = dump["obligations"]
+    version.disputes = dump["disputes"]
     version.vocabularies = dump["vocabularies"]
 
 
@@ -205,6 +206,7 @@ def version_document(version: ProgramVersion) -> dict[str, Any]:
         "evaluation": version.evaluation,
         "deal_registration": without_retired("deal_registration", version.deal_registration),
         "commissions": commissions,
+        "disputes": version.disputes,
         "obligations": version.obligations,
     }
 

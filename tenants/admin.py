@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
-from unfold.widgets import UnfoldAdminCheckboxSelectMultiple
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from tenants.admin_base import TenantScopedAdmin
 from tenants.models import ApiKey, ApiKeyScope, StaffMembership, StaffRole, Tenant
@@ -24,17 +24,46 @@ class TenantAdmin(ModelAdmin):
     search_fields = ("name", "slug")
     list_filter = ("is_active",)
 
+    # A vendor's own admins set its brand (logo, accent); everything else is the operator's.
+    brand_fields = ("logo", "accent_colour")
+
+    def _brands_own(self, request: HttpRequest, obj=None) -> bool:
+        membership = getattr(request, "staff_membership", None)
+        own = membership is not None and membership.role in TENANT_ADMINS
+        return own and (obj is None or obj.pk == request.tenant.pk)
+
+    def get_queryset(self, request: HttpRequest):
+        tenants = super().get_queryset(request)
+        if request.user.is_superuser:
+            return tenants
+        return tenants.filter(pk=request.tenant.pk) if request.tenant else tenants.none()
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        # Another vendor is simply not there: 404, not the admin's "perhaps it was deleted?"
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such record.")
+        return obj
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if request.user.is_superuser:
+            return super().get_fields(request, obj)
+        return ("name", *self.brand_fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return () if request.user.is_superuser else ("name",)
+
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
+        return request.user.is_superuser or self._brands_own(request)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_superuser
+        return request.user.is_superuser or self._brands_own(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_superuser
+        return request.user.is_superuser or self._brands_own(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # a tenant owns a ledger; deactivate it instead
@@ -83,7 +112,7 @@ class ApiKeyIssueForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         label="Scopes",
         choices=ApiKeyScope.choices,
-        widget=UnfoldAdminCheckboxSelectMultiple,
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
         help_text="Tick only what the integration needs. Read and write cover the API's "
         "ordinary endpoints by method; finance adds payout batches, their exports, "
         "statements and invoices; tax documents adds partners' tax forms. A key cannot "
@@ -138,7 +167,9 @@ class ApiKeyAdmin(TenantScopedAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("name", "scopes")
+            # a superuser who has not switched to a vendor says whose key it is
+            chooses_tenant = request.tenant is None
+            return ("tenant", "name", "scopes") if chooses_tenant else ("name", "scopes")
         return ("name", *self.readonly_fields)
 
     def get_form(self, request, obj=None, change=False, **kwargs):

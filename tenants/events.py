@@ -46,6 +46,9 @@ COMMISSION_CLAWED_BACK = "commission_clawed_back"  # payload: refund_id, entry_k
 CLAIM_DECIDED = "claim_decided"
 PAYOUT_BATCH_APPROVED = "payout_batch_approved"
 PAYOUT_BATCH_PAID = "payout_batch_paid"
+DISPUTE_FILED = "dispute_filed"  # payload: dispute_id
+DISPUTE_ESCALATED = "dispute_escalated"  # payload: dispute_id (its response time passed)
+DISPUTE_RESOLVED = "dispute_resolved"  # payload: dispute_id (upheld or dismissed)
 
 #: stages run in this order within one delivery
 STAGE_TIERS = 10  # standing and tiers first: money reads the tier on the day

@@ -154,7 +154,11 @@ class ScopeToDatabase:
             return execute(statement, params, many, context)
         if connection.autocommit and not connection.in_atomic_block:
             wanted = wanted_settings()
-            if wanted == NO_SCOPE or not self._names_protected(statement):
+            if (
+                wanted == NO_SCOPE
+                or not self._names_protected(statement)
+                or _runs_outside_transactions(statement)
+            ):
                 return execute(statement, params, many, context)
             with connection.wrap_database_errors, raw.transaction():
                 _send(raw, wanted)
@@ -180,6 +184,14 @@ class ScopeToDatabase:
             return False
         text = statement if isinstance(statement, str) else str(statement)
         return self.protected.search(text) is not None
+
+
+#: maintenance that PostgreSQL refuses inside a transaction block (and that reads no rows)
+OUTSIDE_TRANSACTIONS = re.compile(r"\s*(VACUUM|CREATE INDEX CONCURRENTLY|REINDEX)\b", re.I)
+
+
+def _runs_outside_transactions(statement) -> bool:
+    return isinstance(statement, str) and OUTSIDE_TRANSACTIONS.match(statement) is not None
 
 
 def attach(connection: BaseDatabaseWrapper) -> None:

@@ -4,7 +4,6 @@ from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -365,14 +364,6 @@ class SimulateForm(forms.Form):
         return value
 
 
-def _without(query, *names) -> str:
-    """The query string minus `names` (a page link keeps the what-if's choices)."""
-    kept = query.copy()
-    for name in names:
-        kept.pop(name, None)
-    return kept.urlencode()
-
-
 class WhatIfForm(forms.Form):
     version = forms.ModelChoiceField(
         queryset=ProgramVersion.objects.none(), help_text="Usually a draft: what it would change."
@@ -536,22 +527,19 @@ class PartnerTierAdmin(TenantScopedAdmin):
         versions = ProgramVersion.objects.select_related("program").order_by(
             "program__name", "-number"
         )
-        chosen = request.GET.get("version")
+        # the form posts; its page and CSV links repeat the choices in the query string
+        data = request.POST if request.method == "POST" else request.GET
+        chosen = data.get("version")
         if chosen and not versions.filter(pk=chosen if chosen.isdigit() else None).exists():
             raise Http404("No such program version.")
         start, end = last_four_quarters(timezone.localdate())
-        form = WhatIfForm(request.GET if chosen else None, initial={"start": start, "end": end})
+        initial = {"version": chosen, "start": start, "end": end}
+        form = WhatIfForm(data if "start" in data else None, initial=initial)
         form.fields["version"].queryset = versions
-        result = None
-        if form.is_bound and form.is_valid():
-            result = what_if(**form.cleaned_data)
-            if request.GET.get("format") == "csv":
-                return report.csv_response(result)
-        page = (
-            Paginator(report.by_impact(result), 50).get_page(request.GET.get("page"))
-            if result
-            else None
-        )
+        result = what_if(**form.cleaned_data) if form.is_bound and form.is_valid() else None
+        if result and data.get("format") == "csv":
+            return report.csv_response(result)
+        context = report.page_context(result, data.get("page")) if result else {}
         return TemplateResponse(
             request,
             "admin/tiers/whatif.html",
@@ -561,11 +549,7 @@ class PartnerTierAdmin(TenantScopedAdmin):
                 "title": "What-if over money",
                 "form": form,
                 "result": result,
-                "summary": report.summary_lines(result) if result else [],
-                "chart": report.month_chart(result) if result else None,
-                "page": page,
-                "rows": report.partner_rows(result, list(page)) if result else [],
-                "query": _without(request.GET, "page", "format"),
+                **context,
             },
         )
 

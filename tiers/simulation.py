@@ -10,6 +10,7 @@ from partners.terms import ONE_DAY
 from programs.models import ProgramVersion
 from programs.policies import policies_of
 from programs.selectors import version_in_force
+from programs.serialization import version_document
 from tiers import engine
 from tiers.models import EvaluationStatus
 from tiers.selectors import _histories, _in_force
@@ -162,6 +163,7 @@ class Replay:
     real: RealTiers
     marks: dict[int, list[tuple[datetime.date, str | None]]] = field(default_factory=dict)
     runs: int = 0
+    evaluated: int = 0  # runs that needed the engine (the others: both versions alike)
 
     def held(self, enrolment_id: int, day: datetime.date) -> str | None:
         """The simulated tier on `day`."""
@@ -176,6 +178,15 @@ class Replay:
         # a later decision overtakes plans from its day on, as tier_changes_record does
         kept = [m for m in self.marks.get(enrolment_id, []) if m[0] < since]
         self.marks[enrolment_id] = [*kept, (since, tier)]
+
+
+#: the parts of a definition the tier engine never reads
+NOT_EVALUATED = ("version", "commissions", "benefits")
+
+
+def _evaluated_part(version: ProgramVersion) -> dict:
+    document = version_document(version)
+    return {key: value for key, value in document.items() if key not in NOT_EVALUATED}
 
 
 def replay(
@@ -198,6 +209,12 @@ def replay(
     result = Replay(version, start, end, real)
     runs = runs_between(version, start, end, event_days=event_days, enrolments=enrolments)
     in_force: dict[datetime.date, ProgramVersion | None] = {}
+    # A draft that changes only what evaluation never reads (commission rates, benefits)
+    # reaches every tier the version in force reaches, on the same data, from the same
+    # tiers: while no partner's path has parted from the real one, its runs are the real
+    # history and need no engine. Compared per version in force (one can change mid-range).
+    ours = _evaluated_part(version)
+    alike: dict[int, bool] = {}
     for done, run in enumerate(runs, start=1):
         ids = [
             pk
@@ -206,9 +223,14 @@ def replay(
         ]
         if run.period.end not in in_force:
             in_force[run.period.end] = version_in_force(version.program, run.period.end)
-        for first in range(0, len(ids), chunk):
-            batch = [by_id[pk] for pk in ids[first : first + chunk]]
-            _run_batch(result, run, in_force[run.period.end], batch)
+        base = in_force[run.period.end]
+        if base is not None and base.pk not in alike:
+            alike[base.pk] = _evaluated_part(base) == ours
+        if base is None or not alike[base.pk] or any(pk in result.marks for pk in ids):
+            for first in range(0, len(ids), chunk):
+                batch = [by_id[pk] for pk in ids[first : first + chunk]]
+                _run_batch(result, run, base, batch)
+            result.evaluated += 1
         result.runs += 1
         if progress:
             progress("replaying", done, len(runs))

@@ -18,3 +18,6 @@ class EventType(models.TextChoices):
     CLAIM_DECIDED = "claim.decided", "Commission claim approved or rejected"
     PAYOUT_BATCH_APPROVED = "payout_batch.approved", "Payout batch approved"
     PAYOUT_BATCH_PAID = "payout_batch.paid", "Payout batch paid"
+    DISPUTE_FILED = "dispute.filed", "Dispute filed by a partner"
+    DISPUTE_ESCALATED = "dispute.escalated", "Dispute escalated: its response time passed"
+    DISPUTE_RESOLVED = "dispute.resolved", "Dispute upheld or dismissed"

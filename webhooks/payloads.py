@@ -21,6 +21,8 @@ from commissions.models import (
 )
 from deals.api.orders import money_text
 from deals.models import DealRegistration, Order, Refund, RegistrationStatus
+from disputes.models import Dispute
+from disputes.selectors import subject_in_words
 from partners.models import Application, ApplicationStatus, Enrolment
 from programs.models import Tier
 from programs.selectors import version_in_force
@@ -252,6 +254,33 @@ def _batches(delivery: events.Delivery) -> list[Announcement]:
     return announced
 
 
+_DISPUTE_TYPES = {
+    events.DISPUTE_FILED: EventType.DISPUTE_FILED,
+    events.DISPUTE_ESCALATED: EventType.DISPUTE_ESCALATED,
+    events.DISPUTE_RESOLVED: EventType.DISPUTE_RESOLVED,
+}
+
+
+def _disputes(delivery: events.Delivery) -> list[Announcement]:
+    event_type = _DISPUTE_TYPES[delivery.event]
+    disputes = Dispute.objects.filter(pk__in=delivery.ids("dispute_id")).select_related(
+        "firm", "program"
+    )
+    announced = []
+    for dispute in disputes.order_by("pk"):
+        dispute.subject = subject_in_words(dispute)
+        dispute.subject_id = (
+            dispute.evaluation_id or dispute.registration_id or dispute.commission_line_id
+        )
+        announced.append(
+            # one message per dispute and step: filed, escalated and resolved happen once each
+            Announcement(
+                event_type, f"{event_type}:dispute:{dispute.pk}", s.DisputeData(dispute).data
+            )
+        )
+    return announced
+
+
 BUILDERS: dict[str, Callable[[events.Delivery], list[Announcement]]] = {
     events.APPLICATION_SUBMITTED: _applications,
     events.APPLICATION_DECIDED: _applications,
@@ -266,6 +295,9 @@ BUILDERS: dict[str, Callable[[events.Delivery], list[Announcement]]] = {
     events.CLAIM_DECIDED: _claims,
     events.PAYOUT_BATCH_APPROVED: _batches,
     events.PAYOUT_BATCH_PAID: _batches,
+    events.DISPUTE_FILED: _disputes,
+    events.DISPUTE_ESCALATED: _disputes,
+    events.DISPUTE_RESOLVED: _disputes,
 }
 
 
@@ -284,6 +316,9 @@ TYPES_OF = {
     events.CLAIM_DECIDED: {EventType.CLAIM_DECIDED},
     events.PAYOUT_BATCH_APPROVED: {EventType.PAYOUT_BATCH_APPROVED},
     events.PAYOUT_BATCH_PAID: {EventType.PAYOUT_BATCH_PAID},
+    events.DISPUTE_FILED: {EventType.DISPUTE_FILED},
+    events.DISPUTE_ESCALATED: {EventType.DISPUTE_ESCALATED},
+    events.DISPUTE_RESOLVED: {EventType.DISPUTE_RESOLVED},
 }
 
 

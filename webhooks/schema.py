@@ -30,6 +30,9 @@ DATA_OF = {
     EventType.CLAIM_DECIDED: s.ClaimData,
     EventType.PAYOUT_BATCH_APPROVED: s.PayoutBatchData,
     EventType.PAYOUT_BATCH_PAID: s.PayoutBatchData,
+    EventType.DISPUTE_FILED: s.DisputeData,
+    EventType.DISPUTE_ESCALATED: s.DisputeData,
+    EventType.DISPUTE_RESOLVED: s.DisputeData,
 }
 
 SIGNING = (

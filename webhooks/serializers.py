@@ -10,6 +10,7 @@ from rest_framework import serializers
 from commissions.models import BatchStatus, Claim, PayoutLine
 from deals.api.orders import MoneyOutput
 from deals.models import LeadSource, RegistrationStatus
+from disputes.models import DisputeKind, DisputeStatus
 from partners.models import ApplicationStatus
 
 
@@ -189,3 +190,23 @@ class PayoutBatchData(serializers.Serializer):
     payment_reference = serializers.CharField(allow_blank=True)
     total_payable = serializers.CharField(help_text="Decimal string in the batch's currency.")
     lines = PayoutLineData(many=True)
+
+
+class DisputeData(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=DisputeKind.choices)
+    status = serializers.ChoiceField(choices=DisputeStatus.choices)
+    partner = PartnerRef(source="firm")
+    program = ProgramRef()
+    subject_id = serializers.IntegerField(
+        help_text="The disputed evaluation's, registration's or commission line's id."
+    )
+    subject = serializers.CharField(help_text="What is disputed, in words.")
+    reason = serializers.CharField()
+    filed_on = serializers.DateField()
+    response_due_on = serializers.DateField(help_text="Business days, the vendor's holidays off.")
+    resolution_due_on = serializers.DateField()
+    responded_at = serializers.DateTimeField(allow_null=True)
+    escalated_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolution_note = serializers.CharField(allow_blank=True)

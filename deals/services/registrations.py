@@ -31,7 +31,7 @@ from deals.models import (
 )
 from deals.models.registrations import ACTIVE_STATUSES, OPEN_STATUSES
 from deals.notifications import notify_submitter
-from deals.workflow import can_move
+from deals.workflow import REOPENS, can_move
 from partners.models import Enrolment, PartnerFirm
 from partners.models.enrolment import ENDED_STATUSES
 from programs.models import Program
@@ -411,6 +411,33 @@ def registration_reject(
         registration_id=registration.pk,
         decision=RegistrationStatus.REJECTED,
     )
+    return registration
+
+
+@transaction.atomic
+def registration_reopen(
+    *, tenant: Tenant, registration: DealRegistration, user: AbstractBaseUser | None, reason: str
+) -> DealRegistration:
+    """Send a rejected registration back to review (a dispute upheld); the rejection stays
+    in its history, and the next decision is the reviewer's as usual."""
+    registration = _locked(registration)
+    target = REOPENS.get(registration.status)
+    if target is None:
+        raise Conflict(
+            f"A registration that is {registration.get_status_display().lower()} cannot be "
+            "reopened; only a rejected one can."
+        )
+    RegistrationTransition.objects.create(
+        tenant=registration.tenant,
+        registration=registration,
+        from_status=registration.status,
+        to_status=target,
+        by=user,
+        reason=reason,
+    )
+    registration.status = target
+    registration.rejection_reason = registration.rejection_reason_label = ""
+    registration.save(update_fields=["status", "rejection_reason", "rejection_reason_label"])
     return registration
 
 

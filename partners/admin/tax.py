@@ -16,9 +16,7 @@ from django.utils.html import format_html
 from partners.models import PayoutProfile, TaxDocument, TaxDocumentStatus
 from partners.services.tax import payout_profile_set_withholding, tax_document_review
 from tenants.admin_base import TenantScopedAdmin
-from tenants.models import StaffRole
-
-FINANCE_ROLES = (StaffRole.FINANCE, StaffRole.ADMIN)
+from tenants.models import FINANCE_ROLES, StaffRole
 
 
 @admin.register(TaxDocument)

@@ -1,8 +1,9 @@
 """What the public directory shows: consenting active partners, their tiers, modules, regions."""
 
+import json
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -54,6 +55,41 @@ def listed_enrolments(*, tenant: Tenant) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(
         tenant=tenant, status=EnrolmentStatus.ACTIVE, directory_consent=True
     )
+
+
+def directory_firms(
+    *, tenant: Tenant, name: str = "", tier: str = "", track: str = "", territory: str = ""
+) -> QuerySet[PartnerFirm]:
+    """Listed firms by name, searched and filtered; each with `listed`, its listed enrolments.
+
+    One row per firm, even in two programs. Walking the firms' (tenant, name) unique index in
+    order and probing each firm's enrolments, a page stops after its rows: it never sorts
+    every listed partner of the vendor.
+    """
+    matching = listed_enrolments(tenant=tenant).filter(firm=OuterRef("pk"))
+    if tier:
+        matching = matching.filter(tier_key=tier)
+    if track:
+        matching = matching.filter(_json_list_has("tracks", track))
+    if territory:
+        matching = matching.filter(_json_list_has("territories", territory.upper()))
+    firms = PartnerFirm.objects.filter(tenant=tenant).filter(Exists(matching))
+    if name:
+        firms = firms.filter(name__icontains=name)
+    listed = listed_enrolments(tenant=tenant).select_related("program")
+    return (
+        firms.select_related("profile")
+        .prefetch_related(
+            Prefetch("enrolments", listed.order_by("program__name", "pk"), to_attr="listed")
+        )
+        .order_by("name")  # unique per tenant: a stable order for paging
+    )
+
+
+def _json_list_has(field: str, value: str) -> Q:
+    # JSON containment (`__contains`) does not run on SQLite; the element's JSON text, quotes
+    # included, matches whole elements only, and the filter stays in SQL so the page is paged.
+    return Q(**{f"{field}__icontains": json.dumps(value)})
 
 
 def directory_profile(*, tenant: Tenant, firm_id: int) -> tuple[PartnerFirm, list[Enrolment]]:

@@ -1,12 +1,11 @@
 """What a partner (or the public directory) sees of enrolments."""
 
 import datetime
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 
 from partners.models import (
     BreachNotice,
@@ -158,31 +157,3 @@ def _overview(
         ]
         overview.deadlines.sort()
     return overview
-
-
-def directory_entries(
-    *, tenant: Tenant, name: str = "", tier: str = "", track: str = "", territory: str = ""
-) -> QuerySet[Enrolment]:
-    """Consenting active partners with their accepted tier, optionally filtered, by firm name."""
-    entries = (
-        Enrolment.objects.filter(
-            tenant=tenant, status=EnrolmentStatus.ACTIVE, directory_consent=True
-        )
-        .select_related("firm__profile", "program")
-        .order_by("firm__name", "pk")  # the firm's (tenant, name) unique index
-    )
-    if name:
-        entries = entries.filter(firm__name__icontains=name)
-    if tier:
-        entries = entries.filter(tier_key=tier)
-    if track:
-        entries = entries.filter(_json_list_has("tracks", track))
-    if territory:
-        entries = entries.filter(_json_list_has("territories", territory.upper()))
-    return entries
-
-
-def _json_list_has(field: str, value: str) -> Q:
-    # JSON containment (`__contains`) does not run on SQLite; the element's JSON text, quotes
-    # included, matches whole elements only, and the filter stays in SQL so the page is paged.
-    return Q(**{f"{field}__icontains": json.dumps(value)})

@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 
 from partners.forms_profile import ProfileForm
 from partners.selectors.directory import (
+    directory_firms,
     directory_names,
     directory_profile,
     listed_enrolments,
     listing_of,
     profile_of,
 )
-from partners.selectors.enrolments import directory_entries
 from partners.services.profile import profile_update
 from partners.views.access import partner_admin_required
 from partners.views.people import form_submitted, portal_url
@@ -30,16 +30,16 @@ def directory(request: HttpRequest) -> HttpResponse:
         "track": request.GET.get("track", ""),
         "territory": request.GET.get("territory", "").strip()[:2].upper(),
     }
-    entries = directory_entries(
+    firms = directory_firms(
         tenant=request.tenant,
         name=selected["q"],
         tier=selected["tier"],
         track=selected["track"],
         territory=selected["territory"],
     )
-    page = page_of(request, entries)
+    page = page_of(request, firms)
     names = directory_names(tenant=request.tenant)
-    rows = [{"enrolment": e, "listing": listing_of(e, names)} for e in page]
+    rows = [{"firm": f, "listings": [listing_of(e, names) for e in f.listed]} for f in page]
     context = {
         "rows": rows,
         "page_obj": page,

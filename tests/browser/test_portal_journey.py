@@ -32,6 +32,15 @@ OTHER_PAGES = (
     "directory/",
 )
 
+# the elements that stick out on the right (outside a scrolling box): what made a page wide
+WIDEST = """width => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > width
+    && (e.parentElement || e).closest(".table-scroll, pre") === null)
+  .sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right)
+  .slice(0, 8)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} "${(e.textContent || "").trim()
+    .slice(0, 30)}" (${Math.round(e.getBoundingClientRect().right)} px)`)"""
+
 SERIOUS_VIOLATIONS = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
   return result.violations
@@ -43,7 +52,9 @@ SERIOUS_VIOLATIONS = """async () => {
 def check_page(page, width: int) -> None:
     """No sideways scrolling at this width, and nothing serious for axe-core."""
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} is {scroll_width} px wide at {width} px"
+    assert scroll_width <= width, (
+        f"{page.url} is {scroll_width} px wide at {width} px: {page.evaluate(WIDEST, width)}"
+    )
     # from our origin, as the Content-Security-Policy allows (inline content it would refuse)
     page.add_script_tag(url=f"/static/{AXE.relative_to(STATIC_DIR).as_posix()}")
     assert page.evaluate(SERIOUS_VIOLATIONS) == [], page.url
@@ -84,6 +95,7 @@ def walk(page, *, phone: bool, company: str) -> None:
 
     open_menu_item(page, "Money", "Commissions & statements", phone=phone)
     assert page.get_by_text("3,000.00 USD").first.is_visible()
+    assert page.get_by_role("cell", name="30 %", exact=True).first.is_visible()  # the rate
     check_page(page, width)
 
     statements = page.get_by_role("region", name="Statements").first

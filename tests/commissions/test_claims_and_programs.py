@@ -165,7 +165,7 @@ def simpro_partner(benefit):
 
         Product.objects.create(tenant=tenant, code="SUB", name="Sub", category="subscription")
         Enrolment.objects.filter(pk=enrolment.pk).update(financial_benefit=benefit)
-        enrolment.refresh_from_db()
+        enrolment = Enrolment.objects.select_related("firm").get(pk=enrolment.pk)
     tax_form(tenant, enrolment.firm)
     return tenant, program, enrolment
 

@@ -58,7 +58,12 @@ def test_the_database_refuses_update_and_delete(db, sql):
     with tenant_scope(tenant):
         entry = LedgerEntry.objects.get()
 
-    with pytest.raises(IntegrityError) as refused, transaction.atomic(), connection.cursor() as c:
+    with (
+        tenant_scope(tenant),  # the vendor's rows, as row-level security shows them
+        pytest.raises(IntegrityError) as refused,
+        transaction.atomic(),
+        connection.cursor() as c,
+    ):
         c.execute(sql, [entry.pk])
 
     assert "append-only" in str(refused.value)
@@ -159,7 +164,11 @@ def test_the_app_role_writes_rows_but_cannot_empty_or_unguard_the_ledger(attack)
         password=APP_PASSWORD,
     )
     try:
-        # the app's own work goes on: read the ledger, change an ordinary row
+        # without the vendor's setting the app role sees nothing (row-level security) ...
+        assert app.execute("SELECT count(*) FROM commissions_ledgerentry").fetchone() == (0,)
+        app.rollback()
+        # ... and with it the app's own work goes on: read the ledger, change an ordinary row
+        app.execute("SELECT set_config('prm.tenant_id', %s, false)", [str(tenant.pk)])
         assert app.execute("SELECT count(*) FROM commissions_ledgerentry").fetchone() == (1,)
         app.execute(
             "UPDATE partners_partnerfirm SET website = 'https://x.example' WHERE id = %s",

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from commissions.models import Claim
 from deals.models import DealRegistration, RegistrationMatch
 from partners.models import Application
-from tenants.models import StaffMembership, StaffRole
+from tenants.models import StaffRole
 from tenants.scope import tenant_scope
 from tests.console.conftest import console_client
-from tests.factories import UserFactory
+from tests.factories import StaffMembershipFactory, UserFactory
 
 QUEUE = re.compile(
     r'<a href="(?P<url>[^"]+)" data-queue="(?P<label>[^"]+)".*?'
@@ -83,7 +83,7 @@ def test_finance_home_shows_payouts_not_the_review_queue(demo):
 
 
 def test_tenant_admin_sees_both_homes(demo):
-    StaffMembership.objects.create(
+    StaffMembershipFactory(
         tenant=demo, user=UserFactory(email="boss@cimcloud.test"), role=StaffRole.ADMIN
     )
     html = home(console_client("boss@cimcloud.test"))

@@ -200,7 +200,7 @@ def test_rows_of_one_order_become_one_order_with_its_lines(catalogue):
     result = run(catalogue.tenant_a, "orders", as_csv(ORDERS, rows), user=catalogue.manager_a)
     assert (result.created, result.unchanged) == (1, 0)
     with tenant_scope(catalogue.tenant_a):
-        order = Order.objects.get(external_id="SO-1")
+        order = Order.objects.select_related("customer").get(external_id="SO-1")
         lines = sorted(order.lines.values_list("product_code", "quantity", "price_minor"))
     assert lines == [("SIM-CORE", 2, 110050), ("SIM-SVC", 1, 30000)]
     assert order.customer.external_id == "C1"
@@ -391,7 +391,7 @@ def test_an_order_referring_to_an_approved_registration_is_the_partners(catalogu
     rows = [order_row(registration_id=str(approved.pk))]
     run(catalogue.tenant_a, "orders", as_csv(ORDERS, rows))
     with tenant_scope(catalogue.tenant_a):
-        order = Order.objects.get()
+        order = Order.objects.select_related("firm").get()
         approved.refresh_from_db()
     assert order.firm == catalogue.firm_a1
     assert approved.status == RegistrationStatus.WON  # the order completed

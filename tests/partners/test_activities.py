@@ -125,7 +125,7 @@ def test_future_activity_date_is_refused_and_today_is_accepted(cast):
     response = client.post(f"{PAGE}add/", {**form, "occurred_on": "2025-06-16"})
     assert response.status_code == 302
     with tenant_scope(cast.tenant_a):
-        activity = Activity.objects.get()
+        activity = Activity.objects.select_related("firm").get()
     assert (activity.firm, activity.status) == (cast.firm_a1, ReviewStatus.SUBMITTED)
     assert activity.submitted_by == cast.partner_rep_a1.user
 

@@ -67,8 +67,8 @@ def test_approved_application_becomes_an_enrolment_with_the_programs_term(
             tenant=tenant, application=application, user=manager_of(tenant), today=APRIL_15
         )
     with tenant_scope(tenant):
-        contact = PartnerContact.objects.get(user=applicant)
-        acceptance = AgreementAcceptance.objects.get(application=application)
+        contact = PartnerContact.objects.select_related("firm").get(user=applicant)
+        acceptance = AgreementAcceptance.objects.select_related("firm").get(application=application)
     assert (enrolment.status, enrolment.term_start, enrolment.term_end) == (
         status,
         APRIL_15,
@@ -79,7 +79,7 @@ def test_approved_application_becomes_an_enrolment_with_the_programs_term(
     assert contact.firm.name == "Acme Integrations" and contact.role == "partner_admin"
     assert acceptance.firm == contact.firm
     assert acceptance.ip_address == "203.0.113.7"
-    assert acceptance.program_version == application.program_version
+    assert acceptance.program_version_id == application.program_version_id
     assert [m.to for m in mail.outbox] == [[applicant.email]]
     assert "approved" in mail.outbox[0].body
 

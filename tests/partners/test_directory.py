@@ -12,7 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from partners.models import Enrolment, PartnerFirm
+from partners.selectors.directory import directory_firms
+from programs.models import Program
 from tenants.scope import tenant_scope
+from tests.factories import PartnerContactFactory, UserFactory
 from tests.partners.conftest import load_program
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -171,6 +174,30 @@ def test_the_partner_admin_writes_the_profile_the_public_reads(cast):
     _, listing = visit("/simpro/directory/")
     assert f'href="/simpro/directory/{firm.pk}/">Sparkline Pty Ltd</a>' in listing
     assert "field-service experts since 2009." in listing
+    assert "<td>Australia, New Zealand</td>" in listing  # regions in words, not codes
+
+
+def test_another_firms_admin_edits_only_their_own_profile(cast):
+    firm = listed_sparkline(cast)
+    kiwi_admin = PartnerContactFactory(
+        firm=cast.firm_a2, user=UserFactory(email="admin@kiwi.test"), role="partner_admin"
+    )
+    own = signed_in(cast.partner_admin_a1.user)
+    own.post("/simpro/portal/profile/", {"description": "Sparkline's own words.", "website": ""})
+
+    kiwi = signed_in(kiwi_admin.user)
+    saved = kiwi.post(
+        "/simpro/portal/profile/",
+        {"description": "Kiwi was here.", "website": "https://kiwi.example", "firm": firm.pk},
+    )
+
+    assert saved.status_code == 302
+    page = Client().get(f"/simpro/directory/{firm.pk}/").content.decode()
+    assert "Sparkline&#x27;s own words." in page and "Kiwi was here" not in page
+    assert "kiwi.example" not in page
+    with tenant_scope(cast.tenant_a):
+        assert PartnerFirm.objects.get(pk=cast.firm_a2.pk).website == "https://kiwi.example"
+        assert PartnerFirm.objects.get(pk=firm.pk).website == ""
 
 
 def test_over_long_or_wrong_input_is_refused_next_to_the_field_and_nothing_is_saved(cast):
@@ -210,3 +237,40 @@ def test_a_firm_that_did_not_consent_has_no_public_profile(cast):
     # its admin still edits the profile and is told why nobody sees it
     form = signed_in(cast.partner_admin_a1.user).get("/simpro/portal/profile/").content.decode()
     assert "Your firm is not listed in the directory yet" in form
+
+
+def test_a_firm_in_two_programs_is_one_row_with_both_listings(cast):
+    firm = listed_sparkline(cast)
+    with tenant_scope(cast.tenant_a):
+        resellers = Program.objects.create(
+            tenant=cast.tenant_a,
+            slug="resellers",
+            name="Simpro Reseller Program",
+            currency="AUD",
+            time_zone="Australia/Sydney",
+        )
+    list_firms(
+        cast.tenant_a, resellers, 1, tracks=[], territories=["NZ"], tier="gold", firms=[firm]
+    )
+
+    _, listing = visit("/simpro/directory/")
+    _, in_nz = visit("/simpro/directory/?territory=NZ")
+
+    assert listing.count(f'href="/simpro/directory/{firm.pk}/"') == 1
+    assert "Simpro Partner Program" in listing and "Simpro Reseller Program" in listing
+    assert in_nz.count(f'href="/simpro/directory/{firm.pk}/"') == 1
+    page = Client().get(f"/simpro/directory/{firm.pk}/").content.decode()
+    assert page.count('<h2 id="program-') == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan is the one run")
+def test_the_first_page_walks_the_firm_name_index_instead_of_sorting_every_partner(cast):
+    _, program = load_program("simpro")
+    list_firms(cast.tenant_a, program, 2000, tracks=["referral"], territories=["AU"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE partners_partnerfirm, partners_enrolment")
+
+    with tenant_scope(cast.tenant_a):
+        plan = directory_firms(tenant=cast.tenant_a)[:25].explain()
+
+    assert "partner_firm_name_unique" in plan and "Sort" not in plan, plan

@@ -5,9 +5,12 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.test import Client
 
 from tests.factories import UserFactory
+from tests.files import sample_png
+from tests.partners.conftest import load_program
 
 SITE = "https://prm.example.com"
 PASSWORD = "a long, unguessable pass phrase 42"
@@ -100,3 +103,95 @@ def test_the_password_reset_mail_opens_the_form_that_sets_the_password():
     assert done.status_code == 200
     user.refresh_from_db()
     assert user.check_password(new)
+
+
+# The vendor the mail speaks for: the page that sent the newcomer, or the partner's own vendor.
+
+
+@pytest.fixture
+def simpro_with_logo(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    cast.tenant_a.logo.save("simpro.png", ContentFile(sample_png()), save=False)
+    cast.tenant_a.accent_colour = "#0f766e"
+    cast.tenant_a.save()
+    return cast
+
+
+def test_a_newcomer_sent_by_a_vendor_gets_its_name_and_logo_and_lands_back_there(
+    simpro_with_logo,
+):
+    load_program("simpro")
+    client = Client()
+    mail.outbox.clear()
+    sent = client.post(
+        "/accounts/signup/?next=/simpro/portal/apply/",
+        {
+            "email": "founder@kestrel.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": "/simpro/portal/apply/",
+        },
+    )
+    assert sent.status_code == 302
+    [letter] = mail.outbox
+    text, html = parts_of(letter)
+
+    assert letter.subject == "[Simpro] Verify your e-mail address"
+    assert f'<img src="{SITE}/simpro/portal/logo/" alt="Simpro"' in html
+    assert "border-top:4px solid #0f766e" in html  # the vendor's accent
+    assert "an account on the Simpro partner portal" in text
+    assert f"Simpro partner portal: {SITE}/simpro/portal/" in text
+    logo = Client().get("/simpro/portal/logo/")  # the mail client fetches it, signed out
+    assert logo.status_code == 200 and logo["Content-Type"] == "image/png"
+
+    [verify] = [link for link in links_of(html) if "/accounts/confirm-email/" in link]
+    landed = client.post(verify.removeprefix(SITE), follow=True)
+    assert landed.redirect_chain[-1][0] == "/simpro/portal/apply/"
+    assert "Apply to the Simpro Partner Program" in landed.content.decode()
+
+
+def test_a_reset_speaks_for_the_partners_own_vendor_and_no_other(simpro_with_logo):
+    cast = simpro_with_logo
+    letters = {}
+    for user in (cast.partner_rep_a1.user, cast.partner_rep_b1.user, UserFactory()):
+        mail.outbox.clear()
+        Client().post("/accounts/password/reset/", {"email": user.email})
+        [letters[user.email]] = mail.outbox
+
+    simpro, ipsoft, nobody = letters.values()
+    assert simpro.subject == "[Simpro] Choose your password"
+    assert "/simpro/portal/logo/" in parts_of(simpro)[1]
+    assert ipsoft.subject == "[IPsoft] Choose your password"
+    ipsoft_html = parts_of(ipsoft)[1]
+    assert "Simpro" not in ipsoft_html + ipsoft.body and "<img" not in ipsoft_html
+    assert '<strong style="font-size:18px;">IPsoft</strong>' in ipsoft_html
+    assert nobody.subject == "[PRM] Choose your password" and "Simpro" not in nobody.body
+
+
+def test_a_next_address_of_another_site_names_no_vendor(cast):
+    mail.outbox.clear()
+    Client().post(
+        "/accounts/signup/",
+        {
+            "email": "drifter@nowhere.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": "//simpro/portal/",
+        },
+    )
+    [letter] = mail.outbox
+    assert letter.subject == "[PRM] Verify your e-mail address"
+
+
+@pytest.mark.django_db
+def test_a_reset_for_an_unknown_address_says_so_in_both_parts_and_offers_sign_up():
+    mail.outbox.clear()
+    Client().post("/accounts/password/reset/", {"email": "stranger@nowhere.test"})
+    [letter] = mail.outbox
+    text, html = parts_of(letter)
+
+    assert "there is no account with this address" in text and "Sign up" in html
+    [signup] = [link for link in links_of(html) if "/accounts/signup/" in link]
+    assert signup.startswith(SITE) and signup in text and "<p>" not in text
+    page = Client().get(signup.removeprefix(SITE))
+    assert page.status_code == 200 and 'name="password1"' in page.content.decode()

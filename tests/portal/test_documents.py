@@ -12,9 +12,12 @@ from commissions.exports import batch_csv
 from commissions.models import PayoutLine
 from commissions.payouts import batch_build
 from partners.models import FeeInvoice, PartnerContact
+from tenants.models import StaffRole
 from tenants.scope import tenant_scope
 from tests.commissions.conftest import D, accrue, cim_partner, line, sell
+from tests.factories import StaffMembershipFactory, TenantFactory
 from tests.files import sample_png
+from tests.isolation import assert_hidden_from
 from tests.tiers.conftest import join, lead
 
 
@@ -140,3 +143,31 @@ def test_the_finance_csv_rate_column_says_its_unit(may_statement):
 
     rates = {r[header.index("product")]: r[header.index("rate")] for r in mine_rows}
     assert rates == {"CONNECT": "30 %", "PLATFORM": "1,000.00 USD per order"}
+
+
+def test_the_portal_lines_say_each_rate_with_its_unit(may_statement):
+    tenant, enrolment, _, _ = may_statement
+
+    page = admin_client(tenant, enrolment.firm).get("/cimcloud/portal/commissions/")
+
+    body = page.content.decode()
+    assert '<th scope="col">Rate</th>' in body
+    assert "<td>30 %</td>" in body and "<td>1,000.00 USD per order</td>" in body
+    assert "3,000.00 USD" in body
+    assert "Hidden Industries" not in body and "27,000.00" not in body  # the other firm's 30 %
+
+
+def test_the_payout_report_shows_the_vendor_logo_when_it_has_one(may_statement):
+    tenant, _, mine, _ = may_statement
+    finance = Client()
+    finance.force_login(StaffMembershipFactory(tenant=tenant, role=StaffRole.FINANCE).user)
+    url = f"/admin/commissions/payoutbatch/{mine.batch_id}/report.pdf"
+
+    without = pdf_of(finance.get(url))
+    set_logo(tenant)
+    with_logo = pdf_of(finance.get(url))
+
+    assert images_of(without) == 0 and tenant.name in text_of(without)
+    assert images_of(with_logo) == 1 and "31,000.00" in text_of(with_logo)  # the total
+    outsider = StaffMembershipFactory(tenant=TenantFactory(slug="rival"), role=StaffRole.FINANCE)
+    assert_hidden_from(outsider.user, url)

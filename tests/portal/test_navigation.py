@@ -5,6 +5,7 @@ import re
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests.files import sample_png
 from tests.partners.conftest import load_program
 from tests.portal.conftest import PIXEL
 
@@ -85,3 +86,39 @@ def test_a_superuser_sets_logo_and_accent_in_the_console(cast):
     assert page.status_code == 200
     assert 'enctype="multipart/form-data"' in body
     assert 'name="logo"' in body and 'name="accent_colour"' in body
+
+
+def test_a_vendors_admin_sets_its_own_logo_and_accent_and_nothing_else(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    console = signed_in(cast.admin_a)
+    change = f"/admin/tenants/tenant/{cast.tenant_a.pk}/change/"
+
+    form = console.get(change).content.decode()
+    saved = console.post(
+        change,
+        {
+            "logo": SimpleUploadedFile("simpro.png", sample_png(), content_type="image/png"),
+            "accent_colour": "#0f766e",
+            "name": "Renamed by the vendor",
+            "slug": "renamed",
+        },
+    )
+
+    assert 'name="logo"' in form and 'name="accent_colour"' in form
+    assert 'name="slug"' not in form and 'name="name"' not in form  # the operator's fields
+    assert saved.status_code == 302
+    cast.tenant_a.refresh_from_db()
+    assert (cast.tenant_a.name, cast.tenant_a.slug) == ("Simpro", "simpro")
+    assert cast.tenant_a.accent_colour == "#0f766e" and cast.tenant_a.logo
+    portal = signed_in(cast.partner_rep_a1.user).get("/simpro/portal/").content.decode()
+    assert ":root { --accent: #0f766e; }" in portal and 'src="/simpro/portal/logo/"' in portal
+    # a bad colour is refused with the reason and changes nothing
+    refused = console.post(change, {"accent_colour": "teal"})
+    assert "Use a hex colour such as #0f766e." in refused.content.decode()
+    cast.tenant_a.refresh_from_db()
+    assert cast.tenant_a.accent_colour == "#0f766e"
+    # the outsiders: another vendor's brand, and a manager who is no admin
+    other = console.get(f"/admin/tenants/tenant/{cast.tenant_b.pk}/change/")
+    assert other.status_code in (302, 404)
+    assert "IPsoft" not in console.get("/admin/tenants/tenant/").content.decode()
+    assert signed_in(cast.manager_a).get(change).status_code == 403

@@ -158,7 +158,9 @@ def test_orders_before_the_effective_date_keep_the_old_rate(db):
     after = sell(tenant, globex, [line("CONNECT", "10000.00")], D(2026, 7, 10))
     # then the first earns the old 30 % under v1, the second the new 35 % under v2
     old, new = accrue(tenant, before)["CONNECT"], accrue(tenant, after)["CONNECT"]
-    assert (old.amount_minor, old.version.number) == (300_000, 1)
+    with tenant_scope(tenant):
+        old_number = old.version.number
+    assert (old.amount_minor, old_number) == (300_000, 1)
     assert (new.amount_minor, new.version_id) == (350_000, v2.pk)
     with tenant_scope(tenant):
         assert CommissionLine.objects.filter(firm=enrolment.firm).count() == 2

@@ -43,7 +43,7 @@ def publish_seed(name: str) -> ProgramVersion:
         stderr=StringIO(),
     )
     with tenant_scope(tenant):
-        return ProgramVersion.objects.select_related("tenant").get(status="published")
+        return ProgramVersion.objects.select_related("tenant", "program").get(status="published")
 
 
 def publish_document(tenant: Tenant, document: dict) -> ProgramVersion:
@@ -51,7 +51,8 @@ def publish_document(tenant: Tenant, document: dict) -> ProgramVersion:
     definition = validate_document(document, where="edited.yaml")
     with tenant_scope(tenant):
         result = program_definition_load(tenant=tenant, definition=definition)
-        return program_version_publish(tenant=tenant, version=result.version)
+        version = program_version_publish(tenant=tenant, version=result.version)
+        return ProgramVersion.objects.select_related("program").get(pk=version.pk)
 
 
 @pytest.fixture

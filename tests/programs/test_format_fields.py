@@ -17,7 +17,16 @@ from programs.policies import RETIRED_CONDITIONS, RETIRED_FIELDS
 from programs.schema import ProgramDefinition
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE_DIRS = ("commissions", "deals", "partners", "programs", "tenants", "tiers", "templates")
+CODE_DIRS = (
+    "commissions",
+    "deals",
+    "disputes",
+    "partners",
+    "programs",
+    "tenants",
+    "tiers",
+    "templates",
+)
 
 #: fields every reader meets through a generic path, with why they are still "read"
 GENERIC = {

@@ -242,8 +242,9 @@ def test_the_database_refuses_raw_sql_on_a_published_version(simpro, sql):
     with tenant_scope(simpro.tenant):
         requirements = Requirement.objects.filter(version=simpro.v1).count()
 
-    # when raw SQL bypasses the ORM to change it
+    # when raw SQL bypasses the ORM to change it (in the vendor's scope: RLS lets it see the rows)
     with (
+        tenant_scope(simpro.tenant),
         pytest.raises(IntegrityError) as refused,
         transaction.atomic(),
         connection.cursor() as cursor,
@@ -290,8 +291,8 @@ def test_the_trigger_migration_sql_survives_postgresql_parameter_formatting():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
 def test_the_database_lets_raw_sql_change_a_draft(simpro_draft):
     # given v1 is still a draft
-    # when raw SQL renames its tiers
-    with connection.cursor() as cursor:
+    # when raw SQL renames its tiers (in the vendor's scope: RLS lets it see the rows)
+    with tenant_scope(simpro_draft.tenant), connection.cursor() as cursor:
         cursor.execute(
             "UPDATE programs_tier SET name = 'x' WHERE version_id = %s", [simpro_draft.v1.pk]
         )

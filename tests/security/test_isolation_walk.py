@@ -2,33 +2,54 @@
 
 The walk reads the URL patterns from django.urls.get_resolver() (portal, console, API,
 accounts), never a hand list. Each pattern that names an object (an id or a slug) needs a
-case below: how to find the target object, who owns it, and how to call it. A pattern
-without one is either listed in NO_OBJECT with the reason, or the registry test fails,
-so a new page cannot ship without its isolation case.
+case: how to find the target object, who owns it, and how to call it. A pattern without
+one is either listed in NO_OBJECT with the reason, or the registry test fails, so a new
+page cannot ship without its isolation case.
 
 For each case the outsiders — anonymous, the other firm's admin and rep, and the other
 vendor's partner, manager, finance and API key — must be refused: 401, 403 or 404, or a
 redirect to a sign-in page (the console and portal send the anonymous there). The other
 vendor's people try the target both under its vendor's prefix and under their own.
 Then the owner must reach it (the positive control), so a refusal above is isolation and
-not a broken address. The data is the demo (seed_demo: every kind of record), loaded once.
+not a broken address. The data is the demo (seed_demo), loaded once per test; a model the
+demo has no row of gets one from `build_row` (every required field filled generically).
+
+How to add a case (a new app's patterns):
+1. Add `"<url name>": Case("<app_label.Model>", ...)` to CASES (or to the app's own block
+   below it). `owner` is the persona who may reach the object (see personas()); `method`
+   "post" for a POST-only view; `slug="<kwarg>"` when the pattern takes a slug; `constants`
+   for non-object kwargs; `query` for a query string the view needs (a function of the
+   object); `shared=True` when every partner of the vendor may see it (programs), so
+   the other firm is not an outsider; `public=True` when anyone may (only another
+   vendor's address must refuse it).
+   Console model admins (change, delete, history, object actions) need no entry: the
+   walk finds their model in admin.site's registry and the owner from their roles.
+2. If the demo has no row of the model and the generic builder cannot make a sensible one,
+   add a function to BUILDERS: `"<app_label.Model>": lambda tenant, firm: <saved row>`.
+3. A pattern that names no tenant object goes into NO_OBJECT with the reason.
+Run: pytest tests/security/test_isolation_walk.py (SQLite and, in CI, PostgreSQL + RLS).
 """
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.core.files.base import ContentFile
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from partners.models import PartnerContact
-from tenants.models import StaffMembership, StaffRole, Tenant
+from tenants.models import ApiKeyScope, StaffMembership, StaffRole, Tenant
 from tenants.scope import all_tenants, tenant_scope
 from tenants.services import api_key_create
 from tests.factories import UserFactory
@@ -50,6 +71,8 @@ NO_OBJECT = {
     "admin:*_add": "an empty form",
     "admin:*_autocomplete": "scoped by the model admin's queryset",
     "admin/(?P<url>.*)$": "the console's catch-all 404",
+    # no model has a page on the site (get_absolute_url): 404 for every object, owner's too
+    "admin:view_on_site": "the admin's 'view on site' redirect, 404 for every model here",
 }
 NO_OBJECT_ROUTES = re.compile(r"<(?!slug:tenant_slug>)[^>]+>|\(\?P<(?!url>)")
 
@@ -61,6 +84,8 @@ class Case:
     method: str = "get"
     slug: str | None = None  # the kwarg holding a slug instead of an id
     constants: tuple[tuple[str, str], ...] = ()  # non-object kwargs
+    query: Callable[[Any], str] | None = None  # the query string the view needs, from obj
+    shared: bool = False  # every partner of the vendor may see it: the other firm may too
     public: bool = False  # public by design: only another vendor's address must refuse it
 
 
@@ -68,21 +93,25 @@ BATCH = "commissions.PayoutBatch"
 # Portal and API patterns that take an object: the kwarg's model and its owner.
 CASES = {
     "portal_fee_invoice": Case("partners.FeeInvoice"),
-    "portal_change_notice_read": Case("programs.ProgramChangeNotice", method="post"),
+    # a program's change notice goes to every firm in the program
+    "portal_change_notice_read": Case("programs.ProgramChangeNotice", method="post", shared=True),
     "portal_people_remove": Case("partners.PartnerContact", method="post"),
     "portal_people_designate": Case("partners.PartnerContact", method="post"),
     "portal_resource": Case("partners.Resource"),
-    "portal_certification_add": Case("partners.Resource"),
+    "portal_certification_add": Case("partners.Resource", method="post"),
     "portal_certification_evidence": Case("partners.Certification"),
     "portal_support_issue": Case("partners.SupportIssue"),
     "portal_tax_document_download": Case("partners.TaxDocument"),
-    "portal_financial_benefit": Case("partners.Enrolment"),
+    "portal_financial_benefit": Case("partners.Enrolment", method="post"),
     "portal_deal": Case("deals.DealRegistration"),
-    "portal_deal_extension": Case("deals.DealRegistration"),
-    "portal_deal_activity": Case("deals.DealRegistration"),
-    "portal_deal_answer": Case("deals.DealRegistration"),
+    "portal_deal_extension": Case("deals.DealRegistration", method="post"),
+    "portal_deal_activity": Case("deals.DealRegistration", method="post"),
+    "portal_deal_answer": Case("deals.DealRegistration", method="post"),
     "portal_statement": Case("commissions.PayoutLine"),
-    "portal_apply_program": Case("programs.Program", owner="applicant", slug="program_slug"),
+    # a program's application form is open to anyone signed in, at its own vendor's address
+    "portal_apply_program": Case(
+        "programs.Program", owner="applicant", slug="program_slug", public=True
+    ),
     "directory_firm": Case("partners.PartnerFirm", owner="anonymous", public=True),
     "api_firm_detail": Case("partners.PartnerFirm"),
     "api_resource_detail": Case("partners.Resource"),
@@ -98,32 +127,43 @@ CASES = {
     "api_payout_profile_update": Case("partners.PartnerFirm", method="post"),
     "api_financial_benefit": Case("partners.Enrolment"),
     "api_financial_benefit_elect": Case("partners.Enrolment", method="post"),
-    "api_program_detail": Case("programs.Program", slug="program_slug"),
-    "api_program_versions": Case("programs.Program", slug="program_slug"),
+    "api_program_detail": Case("programs.Program", slug="program_slug", shared=True),
+    "api_program_versions": Case("programs.Program", slug="program_slug", shared=True),
     "api_registration": Case("deals.DealRegistration"),
     "api_registration_extension": Case("deals.DealRegistration", method="post"),
-    "api_registration_activities": Case("deals.DealRegistration"),
-    "api_registration_approve": Case("deals.DealRegistration", owner="api_key", method="post"),
-    "api_registration_reject": Case("deals.DealRegistration", owner="api_key", method="post"),
+    "api_registration_activities": Case("deals.DealRegistration", method="post"),
+    "api_registration_approve": Case("deals.DealRegistration", owner="manager", method="post"),
+    "api_registration_reject": Case("deals.DealRegistration", owner="manager", method="post"),
     "api_order_detail": Case("deals.Order", owner="api_key"),
     "api_order_completion": Case("deals.Order", owner="api_key", method="post"),
     "api_order_refund": Case("deals.Order", owner="api_key", method="post"),
     "api_tier_history": Case("partners.Enrolment"),
     "api_invoice_record_payment": Case(
-        "commissions.PartnerInvoice", owner="api_key", method="post"
+        "commissions.PartnerInvoice", owner="finance", method="post"
     ),
     "api_statement_pdf": Case("commissions.PayoutLine"),
     "api_payout_batch": Case(BATCH, owner="api_key"),
     "api_payout_batch_lines": Case(BATCH, owner="api_key"),
     "api_payout_batch_move": Case(
-        BATCH, owner="api_key", method="post", constants=(("move", "approve"),)
+        BATCH, owner="finance", method="post", constants=(("move", "approve"),)
     ),
     "api_payout_batch_export": Case(BATCH, owner="api_key", constants=(("kind", "csv"),)),
     # the console's own pages that are not a model admin's
     "admin:switch_tenant": Case("tenants.Tenant", owner="tenant_admin", method="post"),
     "admin:partners_partnerfirm_360": Case("partners.PartnerFirm", owner="tenant_admin"),
     "admin:auth_user_password_change": Case("auth.User", owner="superuser"),
-    "admin:view_on_site": Case("partners.PartnerFirm", owner="tenant_admin"),
+    "admin:commissions_payoutbatch_statement": Case(
+        BATCH, owner="finance", query=lambda batch: f"?line={batch.lines.order_by('pk')[0].pk}"
+    ),
+}
+# disputes: the firm's own disputes, their files, and the records a partner may dispute
+CASES |= {
+    "portal_dispute": Case("disputes.Dispute"),
+    "portal_dispute_attachment": Case("disputes.DisputeAttachment"),
+    "portal_dispute_evaluation": Case("tiers.TierEvaluation"),
+    "portal_dispute_registration": Case("deals.DealRegistration"),
+    "portal_dispute_commission": Case("commissions.CommissionLine"),
+    "api_dispute": Case("disputes.Dispute"),
 }
 # The API's import kinds and the firm-less endpoints take no object: exempt by name.
 NO_OBJECT_NAMES = {"api_import": "a file kind (the rows go into the caller's vendor)"}
@@ -214,18 +254,104 @@ def test_every_url_pattern_has_an_isolation_case_or_a_reason():
 
 @pytest.fixture
 def world(db):
-    """The demo, plus the personas it lacks: a tenant admin and an API key per vendor."""
+    """The demo, plus the personas it lacks (a tenant admin, an API key holding every scope
+    per vendor) and one row of each walked model the demo has none of."""
     call_command("seed_demo", stdout=io.StringIO())
     owner = Tenant.objects.get(slug=OWNER_TENANT)
     other = Tenant.objects.get(slug=OTHER_TENANT)
-    StaffMembership.objects.create(
-        tenant=owner, user=UserFactory(email="boss@cimcloud.test"), role=StaffRole.ADMIN
-    )
+    boss = UserFactory(email="boss@cimcloud.test")
     with tenant_scope(owner):
-        owner_key = api_key_create(tenant=owner, name="walk")[1]
+        StaffMembership.objects.create(tenant=owner, user=boss, role=StaffRole.ADMIN)
+        owner_key = api_key_create(tenant=owner, name="walk", scopes=ApiKeyScope.values)[1]
     with tenant_scope(other):
-        other_key = api_key_create(tenant=other, name="walk")[1]
+        other_key = api_key_create(tenant=other, name="walk", scopes=ApiKeyScope.values)[1]
+    with all_tenants():
+        firm = PartnerContact.objects.get(user__email=f"admin1@partner.{OWNER_TENANT}.demo").firm
+    for label in sorted({case.model for case in walked_cases()}):
+        if target(label, owner, firm) is None:
+            with tenant_scope(owner):
+                build_row(label, owner, firm)
     return owner, other, owner_key, other_key
+
+
+def walked_cases():
+    for route, name, _ in walk():
+        if exemption(route, name) is None and (case := case_for(route, name)) is not None:
+            yield case
+
+
+# Rows the generic builder cannot make sensibly: "<app_label.Model>": (tenant, firm) -> row.
+BUILDERS: dict[str, Callable[[Tenant, Any], Any]] = {
+    "auth.Group": lambda tenant, firm: _model("auth.Group").objects.create(name="walk"),
+    "programs.ProgramChangeNotice": lambda tenant, firm: _change_notice(firm),
+}
+
+
+def _change_notice(firm):
+    """A notice the firm's people have to read: of its program, effective after it joined."""
+    enrolment = firm.enrolments.exclude(approved_at=None).order_by("pk").first()
+    version = enrolment.program.versions.order_by("-pk").first()
+    return _model("programs.ProgramChangeNotice").objects.create(
+        tenant=firm.tenant,
+        program=enrolment.program,
+        version=version,
+        previous_version=version,
+        effective_from=timezone.localdate() + timedelta(days=30),
+        notice_days=30,
+        given_at=timezone.now(),
+    )
+
+
+def _model(label: str):
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+def build_row(label: str, tenant: Tenant, firm):
+    """Save one row of the model for `tenant` (and `firm`), every required field filled:
+    relations with the tenant's (firm's) first row, built in turn when there is none."""
+    if label in BUILDERS:
+        return BUILDERS[label](tenant, firm)
+    model = _model(label)
+    values = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.null or field.has_default():
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue
+        if field.is_relation:
+            related = field.related_model._meta.label
+            values[field.name] = target(related, tenant, firm) or build_row(related, tenant, firm)
+        elif field.blank and not field.choices and not isinstance(field, models.FileField):
+            continue
+        else:
+            values[field.name] = _value(field, label)
+    return model._base_manager.create(**values)
+
+
+def _value(field, label: str):
+    if field.choices:
+        return field.choices[0][0]
+    if isinstance(field, models.FileField):
+        return ContentFile(b"%PDF-1.4 walk", name="walk.pdf")
+    if isinstance(field, models.BooleanField):
+        return False
+    if isinstance(field, models.DateTimeField):
+        return timezone.now()
+    if isinstance(field, models.DateField):
+        return timezone.localdate()
+    if isinstance(field, models.IntegerField | models.DecimalField):
+        return 1
+    if isinstance(field, models.JSONField):
+        return {}
+    if isinstance(field, models.EmailField):
+        return "walk@example.com"
+    if isinstance(field, models.URLField):
+        return "https://example.com/walk"
+    if isinstance(field, models.CharField) and field.max_length and field.max_length <= 8:
+        return "EUR"[: field.max_length] if field.name == "currency" else "walk"[: field.max_length]
+    return f"walk-{label}-{field.name}"[: getattr(field, "max_length", None) or 200]
 
 
 def login(email: str) -> Client:
@@ -307,7 +433,9 @@ def url_for(route: str, case: Case, obj, tenant_slug: str) -> str:
     value = obj.slug if case.slug else str(obj.pk)
     path = re.sub(r"<(?:\w+:)?\w+>", value, path, count=1)
     path = re.sub(r"\(\?P<\w+>[^)]*\)", value, path)
-    return "/" + path.lstrip("^").rstrip("$")
+    with all_tenants():
+        query = case.query(obj) if case.query else ""
+    return "/" + path.lstrip("^").rstrip("$") + query
 
 
 def call(client: Client, method: str, url: str):
@@ -332,7 +460,7 @@ def test_every_object_pattern_refuses_every_outsider_and_serves_its_owner(world)
     with all_tenants():
         firm = PartnerContact.objects.get(user__email=f"admin1@partner.{OWNER_TENANT}.demo").firm
     clients = personas(owner_key, other_key)
-    leaks, unreached, no_data, walked = [], [], [], 0
+    leaks, unreached, no_data, wrong_method, walked = [], [], [], set(), 0
     for route, name, _ in walk():
         if exemption(route, name) is not None:
             continue
@@ -344,24 +472,44 @@ def test_every_object_pattern_refuses_every_outsider_and_serves_its_owner(world)
         walked += 1
         url = url_for(route, case, obj, OWNER_TENANT)
         for persona in OUTSIDERS:
+            if case.shared and persona.startswith("other_firm"):
+                continue  # the vendor's every partner may see it
             urls = [] if case.public else [url]
             if persona.startswith(("other_vendor", "anonymous")) and "<slug:tenant_slug>" in route:
                 urls.append(url_for(route, case, obj, OTHER_TENANT))
             for address in urls:
-                with transaction.atomic():
-                    response = call(clients[persona], case.method, address)
-                    transaction.set_rollback(True)
-                if not refused(response):
+                response = rolled_back(clients[persona], case.method, address)
+                if response.status_code == 405:
+                    wrong_method.add((name, case.method))
+                elif not refused(response):
                     leaks.append((persona, case.method, address, response.status_code))
-        with transaction.atomic():  # the owner's write (if any) is not kept for the others
-            response = call(clients[case.owner], case.method, url)
-            transaction.set_rollback(True)
-        if not reached(response):
+        owner_client = clients[case.owner]
+        response = rolled_back(owner_client, case.method, url)
+        if response.status_code == 405:
+            wrong_method.add((name, case.method))
+        elif not (reached(response) or forbidden_by_rule(owner_client, route, obj, response)):
             unreached.append((case.owner, case.method, url, response.status_code))
-    print("NODATA", sorted({m for _, m in no_data}))
-    print("LEAKS", leaks)
-    print("UNREACHED", unreached)
-    assert no_data == [], "the demo lacks a target for these patterns"
-    assert leaks == []
-    assert unreached == []
+    assert no_data == [], f"the demo lacks a target for these patterns: {no_data}"
+    assert wrong_method == set(), f"the case's method is not the view's: {wrong_method}"
+    assert leaks == [], f"outsiders reached these: {leaks}"
+    assert unreached == [], f"the owner could not reach these (a broken address?): {unreached}"
     assert walked > 150
+
+
+def rolled_back(client: Client, method: str, url: str):
+    """Call `url`, keeping nothing it writes (each persona meets the same data)."""
+    with transaction.atomic():
+        response = call(client, method, url)
+        transaction.set_rollback(True)
+    return response
+
+
+def forbidden_by_rule(client: Client, route: str, obj, response) -> bool:
+    """A console object page the owner may not use on this object (a delete the history
+    forbids, an action its state does not allow: no button either) answers 403; the owner
+    still reaches the object's change page, so the address named the right object."""
+    if response.status_code != 403 or not route.startswith("admin/"):
+        return False
+    meta = type(obj)._meta
+    change = f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/change/"
+    return rolled_back(client, "get", change).status_code == 200

@@ -55,6 +55,26 @@ def test_every_tenant_table_is_under_forced_row_level_security():
 
 
 @pytest.mark.django_db
+def test_the_suite_runs_as_the_owner_and_force_holds_the_owner_to_the_policy(cast):
+    firm_table = PartnerFirm._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.tableowner = current_user, r.rolsuper, r.rolbypassrls "
+            "FROM pg_tables t JOIN pg_roles r ON r.rolname = current_user "
+            "WHERE t.tablename = %s",
+            [firm_table],
+        )
+        assert cursor.fetchone() == (True, False, False)  # the owner, and no way around RLS
+    with no_scope(), connection.cursor() as cursor:
+        assert count(cursor, firm_table) == 0  # the owner too sees nothing outside a scope
+    with all_tenants(), connection.cursor() as cursor:
+        everyone = count(cursor, firm_table)
+        own = count(cursor, firm_table, "tenant_id = %s", [cast.tenant_a.pk])
+    with tenant_scope(cast.tenant_a), connection.cursor() as cursor:
+        assert count(cursor, firm_table) == own < everyone
+
+
+@pytest.mark.django_db
 def test_the_installer_covers_a_table_that_lost_its_policy_and_changes_nothing_twice():
     table = PartnerFirm._meta.db_table
     rls.uninstall(connection, [table])  # as a new app's table would arrive: no policy

@@ -84,7 +84,7 @@ def test_password_reset_for_unknown_address_reveals_nothing_to_the_requester(db,
     assert [m.to for m in mail.outbox] == [["nobody@example.test"]]
     body = mail.outbox[0].body
     assert "/accounts/password/reset/key/" not in body
-    assert "do not have any record of such an account" in body
+    assert "there is no account with this address" in body
 
 
 def test_superuser_signs_in_through_the_console_login_form(cast, client):

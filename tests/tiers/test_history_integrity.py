@@ -212,7 +212,12 @@ def test_the_database_refuses_rewrites_and_deletes(db, sql):
     tenant, _program, enrolment = cimcloud_partner()
     [row] = [r for r in records_of(tenant, enrolment) if r.tier == "tier-2"]
 
-    with pytest.raises(IntegrityError) as refused, transaction.atomic(), connection.cursor() as c:
+    with (
+        tenant_scope(tenant),  # the vendor's rows, as RLS shows them
+        pytest.raises(IntegrityError) as refused,
+        transaction.atomic(),
+        connection.cursor() as c,
+    ):
         c.execute(sql, [row.pk])
 
     assert "append-only" in str(refused.value)
@@ -226,9 +231,14 @@ def test_the_database_lets_a_period_close_once(db):
     [row] = [r for r in records_of(tenant, enrolment) if r.tier == "tier-2"]
     assert row.valid_to is None
 
-    with connection.cursor() as c:
+    with tenant_scope(tenant), connection.cursor() as c:  # the vendor's rows, as RLS shows them
         c.execute("UPDATE tiers_tierassignment SET valid_to = '2025-06-30' WHERE id = %s", [row.pk])
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as c:
+    with (
+        tenant_scope(tenant),
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        connection.cursor() as c,
+    ):
         c.execute("UPDATE tiers_tierassignment SET valid_to = '2025-12-31' WHERE id = %s", [row.pk])
 
     [closed] = [r for r in records_of(tenant, enrolment) if r.pk == row.pk]

@@ -94,7 +94,7 @@ def test_the_delivery_log_shows_each_attempt_and_redeliver_sends_again(
     with django_capture_on_commit_callbacks(execute=True):
         registration_of(c.partner_admin_a1)
     with tenant_scope(c.tenant_a):
-        delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+        delivery = WebhookDelivery.objects.select_related("message").get(endpoint=endpoint)
 
     log = signed_in(c.admin_a).get(f"{ATTEMPTS}?delivery__endpoint__id__exact={endpoint.pk}")
     html = log.content.decode()

@@ -13,6 +13,8 @@ from commissions.claims import claim_decide, claim_submit
 from commissions.payouts import batch_approve, batch_build, batch_record_payment
 from deals.services.orders import refund_record
 from deals.services.registrations import registration_reject, registrations_expire
+from disputes.services import dispute_dismiss, dispute_file, disputes_escalate
+from partners.models import PartnerContact
 from tenants.scope import tenant_scope
 from tests.commissions.conftest import D, cim_partner, line, sell
 from tests.deals.test_registration_pages import registration_of
@@ -132,6 +134,26 @@ def test_every_listed_event_is_delivered_as_documented(
                 registration=rejected,
                 user=manager(tenant),
                 reason="active-sales-process",
+            )
+        )
+
+    # the partner disputes that rejection; nobody answers in time; the manager dismisses it
+    with tenant_scope(tenant):
+        rejected.refresh_from_db()
+        dispute = step(
+            lambda: dispute_file(
+                tenant=tenant,
+                firm=enrolment.firm,
+                user=PartnerContact.objects.filter(firm=enrolment.firm).first().user,
+                subject=rejected,
+                reason="Initech is new to us",
+                today=D(2026, 6, 4),
+            )
+        )
+        step(lambda: disputes_escalate(tenant=tenant, today=D(2026, 6, 30)))
+        step(
+            lambda: dispute_dismiss(
+                tenant=tenant, dispute=dispute, user=manager(tenant), reason="Active sales process"
             )
         )
 

@@ -1,17 +1,19 @@
 """A CIMcloud year of real commissions, and a draft that raises the Tier 3 Connect rate."""
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 import pytest
 
 from commissions.models import CommissionLine, LedgerEntry
-from programs.models import CommissionRule, Program, ProgramVersion
+from partners.models import Enrolment
+from programs.models import CommissionRule, Program, ProgramVersion, Requirement
 from programs.services import program_draft_from
 from tenants.scope import tenant_scope
 from tests.commissions.conftest import accrue, cim_partner, line, sell
 from tests.tiers.conftest import lead, manager
-from tiers.models import TierAssignment, TierEvaluation
+from tiers.models import RequirementResult, TierAssignment, TierEvaluation
 
 D = datetime.date
 CONNECT_RULE = "connect-services-erp"
@@ -29,14 +31,28 @@ class Year:
     staff: object
 
 
-def real_rows(tenant) -> dict[str, int]:
-    """How many rows the real tables hold: a what-if must leave every count as it was."""
+REAL_TABLES = {
+    "evaluations": TierEvaluation,
+    "requirement results": RequirementResult,
+    "assignments": TierAssignment,
+    "enrolments": Enrolment,
+    "commission lines": CommissionLine,
+    "ledger entries": LedgerEntry,
+}
+
+
+def real_rows(tenant) -> dict[str, tuple[int, str]]:
+    """Each real table's row count and a digest of every row's every column: a what-if must
+    leave both as they were (no row added, changed or removed)."""
     with tenant_scope(tenant):
         return {
-            "evaluations": TierEvaluation.objects.count(),
-            "assignments": TierAssignment.objects.count(),
-            "commission lines": CommissionLine.objects.count(),
-            "ledger entries": LedgerEntry.objects.count(),
+            name: (
+                model.objects.count(),
+                hashlib.sha256(
+                    repr(list(model.objects.order_by("pk").values_list())).encode()
+                ).hexdigest(),
+            )
+            for name, model in REAL_TABLES.items()
         }
 
 
@@ -92,3 +108,10 @@ def year(db) -> Year:
         accrue(tenant, sell(tenant, registration, lines, day))
     draft = raise_connect_tier_3(tenant, program)
     return Year(tenant, program, draft, manager(tenant))
+
+
+def without_requirements(tenant, draft) -> ProgramVersion:
+    """The draft with every tier's requirements dropped: each partner reaches Tier 3."""
+    with tenant_scope(tenant):
+        Requirement.objects.filter(version=draft).delete()
+    return draft
