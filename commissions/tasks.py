@@ -7,7 +7,6 @@ import logging
 from commissions.accruals import orders_accrue, refunds_claw_back
 from commissions.models import CommissionLine
 from commissions.payouts import batch_build, periods_due
-from commissions.whatif_runs import whatif_compute  # noqa: F401  (the worker registers it)
 from deals.models import Order
 from programs.models import Program
 from tenants import events

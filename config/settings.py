@@ -187,8 +187,6 @@ CELERY_TASK_ROUTES = {
     "webhooks.tasks.webhook_send": {"queue": "webhooks"},
     # a program's evaluation can take a minute at 100,000 partners: its own workers
     "tiers.tasks.evaluate_program_period": {"queue": "evaluations"},
-    # a what-if replays a program's evaluations over a year: the same workers
-    "commissions.whatif_runs.whatif_compute": {"queue": "evaluations"},
 }
 # Everything else (domain events, the daily fan-outs, e-mail); one deployment's name, so
 # two deployments (or a test's workers) can share a Redis without taking each other's work.
