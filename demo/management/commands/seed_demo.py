@@ -15,10 +15,12 @@ from weasyprint import HTML
 
 from commissions.accruals import orders_accrue
 from commissions.ledger import policy_in_force
-from commissions.models import LedgerEntry
+from commissions.models import CommissionLine, LedgerEntry
 from commissions.payouts import batch_build
 from deals.models import DealRegistration, Order, Product
 from deals.services.orders import LineInput, customer_upsert, order_record
+from disputes.models import Dispute
+from disputes.services import dispute_file
 from deals.services.registrations import (
     registration_approve,
     registration_submit,
@@ -389,6 +391,23 @@ def _demo_commissions(tenant: Tenant) -> None:
             batch_build(tenant=tenant, program=program, period=today)
 
 
+def _demo_disputes(tenant: Tenant) -> None:
+    """The first firm disputes its first commission line: an open dispute on its clock."""
+    if Dispute.objects.exists():
+        return
+    line = CommissionLine.objects.select_related("firm").order_by("pk").first()
+    if line is None:
+        return
+    partner = PartnerContact.objects.filter(firm=line.firm, role=ContactRole.PARTNER_ADMIN)
+    dispute_file(
+        tenant=tenant,
+        firm=line.firm,
+        user=partner.order_by("pk").first().user,
+        subject=line,
+        reason="The order included a second seat that is missing from the basis.",
+    )
+
+
 class Command(BaseCommand):
     help = "Create (or refresh) the demo tenants, staff and partner firms; safe to run again."
 
@@ -455,4 +474,5 @@ class Command(BaseCommand):
                 _demo_deals(tenant)
                 _demo_tiers(tenant)
                 _demo_commissions(tenant)
+                _demo_disputes(tenant)
         return logins
