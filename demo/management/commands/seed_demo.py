@@ -19,13 +19,13 @@ from commissions.models import CommissionLine, LedgerEntry
 from commissions.payouts import batch_build
 from deals.models import DealRegistration, Order, Product
 from deals.services.orders import LineInput, customer_upsert, order_record
-from disputes.models import Dispute
-from disputes.services import dispute_file
 from deals.services.registrations import (
     registration_approve,
     registration_submit,
     sales_activity_record,
 )
+from disputes.models import Dispute
+from disputes.services import dispute_file
 from partners.models import (
     Activity,
     Application,
