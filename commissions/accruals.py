@@ -14,7 +14,7 @@ from django.utils import timezone
 from commissions import ledger
 from commissions.calculation import LineFacts, Rule, line_outcome
 from commissions.models import CommissionLine, EntryKind, LedgerEntry
-from deals.models import Order, Refund
+from deals.models import Order, OrderLine, Refund
 from partners.models import Enrolment
 from partners.selectors.standing import standings_on
 from partners.selectors.tax import tax_document_valid_on, tax_document_validity
@@ -22,7 +22,7 @@ from programs.models import CommissionRule, ProgramVersion, Tier, Track
 from programs.selectors import version_in_force
 from programs.serialization import rule_conditions, rule_tracks
 from tenants import events
-from tenants.bulk import insert_instances
+from tenants.bulk import id_set, insert_rows
 from tenants.models import Tenant
 from tenants.money import format_minor, round_minor
 from tiers.selectors import tiers_held_on
@@ -90,7 +90,9 @@ def _work(orders: list[Order]) -> list[tuple[Order, Enrolment]]:
     firm_ids = {o.firm_id for o in orders}
     by_firm_program: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
     programs_of: dict[int, set[int]] = defaultdict(set)
-    for enrolment in Enrolment.objects.filter(firm_id__in=firm_ids).select_related("program"):
+    for enrolment in Enrolment.objects.filter(firm_id__in=id_set(firm_ids)).select_related(
+        "program"
+    ):
         by_firm_program[(enrolment.firm_id, enrolment.program_id)].append(enrolment)
         programs_of[enrolment.firm_id].add(enrolment.program_id)
     pairs = []
@@ -109,10 +111,18 @@ def _work(orders: list[Order]) -> list[tuple[Order, Enrolment]]:
     return pairs
 
 
-def _contract_months(order: Order) -> int | None:
+def _contract_months(lines: list[OrderLine]) -> int | None:
     """The order's initial contract period: the longest any of its lines states."""
-    months = [x.initial_contract_months for x in order.lines.all() if x.initial_contract_months]
+    months = [x.initial_contract_months for x in lines if x.initial_contract_months]
     return max(months) if months else None
+
+
+def _lines_by_order(orders: list[Order]) -> dict[int, list[OrderLine]]:
+    """Each order's lines, in one query (a prefetch would build a queryset per order)."""
+    lines: dict[int, list[OrderLine]] = {o.pk: [] for o in orders}
+    for line in OrderLine.objects.filter(order_id__in=id_set(lines.keys())).order_by("pk"):
+        lines[line.order_id].append(line)
+    return lines
 
 
 def _facts(
@@ -162,8 +172,9 @@ def _customer_country(order: Order) -> str:
     return (order.customer.country or (registration.country if registration else "")).upper()
 
 
-def accrual_key(line: CommissionLine) -> str:
-    return f"accrual:line:{line.order_line_id}:program:{line.program_id}"
+def accrual_key(order_line_id: int, program_id: int) -> str:
+    """The idempotency key of a commission line's accrual entry."""
+    return f"accrual:line:{order_line_id}:program:{program_id}"
 
 
 LINE_FIELDS = (
@@ -187,42 +198,51 @@ LINE_FIELDS = (
 )
 
 
-def _lines_insert(lines: list[CommissionLine]) -> None:
-    """Write the calculated lines as rows (COPY on PostgreSQL) and give them their ids.
+def _lines_insert(lines: list[dict]) -> None:
+    """Write the calculated lines (their column values) as rows, COPY on PostgreSQL, and
+    give each its id: no model instance per line.
 
     The orders are locked and their calculated lines read under that lock, so these lines
     are new; the unique (order line, program) constraint is still the last word.
     """
     now = timezone.now()
     for line in lines:
-        line.calculated_at = now
-    insert_instances(lines, LINE_FIELDS, with_ids=True)
+        line["calculated_at"] = now
+    rows = [tuple(line[name] for name in LINE_FIELDS) for line in lines]
+    ids = insert_rows(CommissionLine, LINE_FIELDS, rows, with_ids=True)
+    for line, pk in zip(lines, ids, strict=True):
+        line["id"] = pk
 
 
 @transaction.atomic
-def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLine]:
-    """Calculate every not-yet-calculated line of these completed orders and book accruals.
+def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> int:
+    """Calculate every not-yet-calculated line of these completed orders and book accruals;
+    return how many lines were calculated.
 
     Replaying it for the same orders books nothing new. Refunds already recorded on
     the orders are clawed back at once.
     """
     orders = list(
         Order.objects.select_for_update(of=("self",))
-        .filter(tenant=tenant, pk__in=order_ids, completed_on__isnull=False, firm__isnull=False)
+        .filter(
+            tenant=tenant, pk__in=id_set(order_ids), completed_on__isnull=False, firm__isnull=False
+        )
         .select_related("registration", "customer")
-        .prefetch_related("lines")
         .order_by("pk")
     )
+    lines_of = _lines_by_order(orders)
     done = set(
-        CommissionLine.objects.filter(order__in=orders).values_list("order_line_id", "program_id")
+        CommissionLine.objects.filter(order_id__in=id_set(o.pk for o in orders)).values_list(
+            "order_line_id", "program_id"
+        )
     )
     pairs = [
         (o, e)
         for o, e in _work(orders)
-        if any((x.pk, e.program_id) not in done for x in o.lines.all())
+        if any((x.pk, e.program_id) not in done for x in lines_of[o.pk])
     ]
     if not pairs:
-        return []
+        return 0
     days = {(e.program_id, o.completed_on) for o, e in pairs}
     programs = {e.program_id: e.program for o, e in pairs}
     versions = {(p, d): version_in_force(programs[p], d) for p, d in days}
@@ -233,15 +253,15 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
     taxes = tax_document_validity(tenant=tenant, firm_ids=sorted({o.firm_id for o, e in pairs}))
     closed = {p: ledger.closed_periods(programs[p]) for p in programs}
 
-    lines: list[CommissionLine] = []
+    lines: list[dict] = []
     for order, enrolment in pairs:
         version = versions[(enrolment.program_id, order.completed_on)]
         tier = tiers.get(enrolment.pk)
         tier_name = tier_names.get((version.pk, tier), tier or "") if version else ""
         tax = tax_document_valid_on(taxes[order.firm_id], order.completed_on)
         paid_per_order: set[str] = set()
-        contract_months = _contract_months(order)
-        for line in order.lines.all():
+        contract_months = _contract_months(lines_of[order.pk])
+        for line in lines_of[order.pk]:
             if (line.pk, enrolment.program_id) in done:
                 continue
             facts = _facts(
@@ -258,61 +278,63 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> list[CommissionLin
                 rules.get(version.pk, []) if version else [], facts, paid_per_order=paid_per_order
             )
             lines.append(
-                CommissionLine(
-                    tenant=tenant,
-                    order=order,
-                    order_line=line,
-                    firm_id=order.firm_id,
-                    program_id=enrolment.program_id,
-                    version=version,
-                    rule_key=outcome.rule.key if outcome.rule else "",
-                    rule_name=outcome.rule.name if outcome.rule else "",
-                    tier_key=tier or "",
-                    basis_minor=outcome.basis_minor,
-                    rate=outcome.rate,
-                    amount_minor=outcome.amount_minor,
-                    currency=order.currency,
-                    earned=outcome.earned,
-                    explanation=outcome.explanation[:400],
-                    completed_on=order.completed_on,
-                )
+                {  # a commission line's column values (LINE_FIELDS)
+                    "tenant_id": tenant.pk,
+                    "order_id": order.pk,
+                    "order_line_id": line.pk,
+                    "firm_id": order.firm_id,
+                    "program_id": enrolment.program_id,
+                    "version_id": version.pk if version else None,
+                    "rule_key": outcome.rule.key if outcome.rule else "",
+                    "rule_name": outcome.rule.name if outcome.rule else "",
+                    "tier_key": tier or "",
+                    "basis_minor": outcome.basis_minor,
+                    "rate": outcome.rate,
+                    "amount_minor": outcome.amount_minor,
+                    "currency": order.currency,
+                    "earned": outcome.earned,
+                    "explanation": outcome.explanation[:400],
+                    "completed_on": order.completed_on,
+                }
             )
     _lines_insert(lines)
+    earning = [line for line in lines if line["earned"] and line["amount_minor"]]
     ledger.entries_insert_new(
         [
-            ledger.entry(
-                tenant=tenant,
-                program=programs[line.program_id],
-                firm_id=line.firm_id,
-                currency=line.currency,
-                kind=EntryKind.ACCRUAL,
-                amount_minor=line.amount_minor,
-                key=accrual_key(line),
-                occurred_on=line.completed_on,
-                closed=closed[line.program_id],
-                due_on=ledger.due_day(
-                    ledger.policy_of(versions[(line.program_id, line.completed_on)]),
-                    line.completed_on,
+            {
+                "tenant_id": tenant.pk,
+                "program_id": line["program_id"],
+                **ledger.entry_fields(
+                    firm_id=line["firm_id"],
+                    currency=line["currency"],
+                    kind=EntryKind.ACCRUAL,
+                    amount_minor=line["amount_minor"],
+                    key=accrual_key(line["order_line_id"], line["program_id"]),
+                    occurred_on=line["completed_on"],
+                    closed=closed[line["program_id"]],
+                    due_on=ledger.due_day(
+                        ledger.policy_of(versions[(line["program_id"], line["completed_on"])]),
+                        line["completed_on"],
+                    ),
+                    memo=line["explanation"],
+                    commission_line_id=line["id"],
+                    version_id=line["version_id"],
                 ),
-                memo=line.explanation,
-                commission_line=line,
-                version=line.version,
-            )
-            for line in lines
-            if line.earned and line.amount_minor
+            }
+            for line in earning
         ],
     )
     for order_id, program_id in sorted(
-        {(line.order_id, line.program_id) for line in lines if line.earned and line.amount_minor}
+        {(line["order_id"], line["program_id"]) for line in earning}
     ):
         events.emit(
             events.COMMISSION_ACCRUED, tenant_id=tenant.pk, order_id=order_id, program_id=program_id
         )
-    refunded = Refund.objects.filter(order__in=[o for o, e in pairs])
+    refunded = Refund.objects.filter(order_id__in=id_set({o.pk for o, e in pairs}))
     refunds = list(refunded.values_list("pk", flat=True))
     if refunds:
         refunds_claw_back(tenant=tenant, refund_ids=refunds)
-    return lines
+    return len(lines)
 
 
 def _share(amount: int, part: int, whole: int) -> int:

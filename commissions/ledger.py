@@ -12,7 +12,7 @@ from programs.models import Program, ProgramVersion
 from programs.policies import FORMAT_DEFAULT, policies_of
 from programs.schema import Commissions
 from programs.selectors import version_in_force
-from tenants.bulk import insert_instances
+from tenants.bulk import insert_rows
 from tenants.models import Tenant
 
 
@@ -59,10 +59,8 @@ def due_day(policy: Commissions, occurred_on: datetime.date) -> datetime.date:
     return month_end(occurred_on) + datetime.timedelta(days=policy.payment_days_after_month_end)
 
 
-def entry(
+def entry_fields(
     *,
-    tenant: Tenant,
-    program: Program,
     firm_id: int,
     currency: str,
     kind: str,
@@ -73,22 +71,26 @@ def entry(
     memo: str,
     due_on: datetime.date | None = None,
     **links,
-) -> LedgerEntry:
-    """An unsaved entry booked on the right day (see `booking_day`)."""
-    return LedgerEntry(
-        tenant=tenant,
-        program=program,
-        firm_id=firm_id,
-        currency=currency,
-        kind=kind,
-        amount_minor=amount_minor,
-        key=key,
-        occurred_on=occurred_on,
-        booked_on=booking_day(occurred_on, closed),
-        due_on=due_on,
-        memo=memo[:300],
+) -> dict:
+    """An entry's values but its tenant and program, booked on the right day (see
+    `booking_day`)."""
+    return {
+        "firm_id": firm_id,
+        "currency": currency,
+        "kind": kind,
+        "amount_minor": amount_minor,
+        "key": key,
+        "occurred_on": occurred_on,
+        "booked_on": booking_day(occurred_on, closed),
+        "due_on": due_on,
+        "memo": memo[:300],
         **links,
-    )
+    }
+
+
+def entry(*, tenant: Tenant, program: Program, **fields) -> LedgerEntry:
+    """An unsaved entry booked on the right day (`entry_fields` says what it takes)."""
+    return LedgerEntry(tenant=tenant, program=program, **entry_fields(**fields))
 
 
 def entries_book(tenant: Tenant, entries: list[LedgerEntry]) -> list[LedgerEntry]:
@@ -129,14 +131,17 @@ ENTRY_FIELDS = (
 )
 
 
-def entries_insert_new(entries: list[LedgerEntry]) -> None:
+def entries_insert_new(entries: list[dict]) -> None:
     """Book entries whose keys cannot exist yet (they name rows made in this transaction,
-    like the accrual of a line just calculated), as rows: COPY on PostgreSQL. A key that
-    exists after all fails the whole transaction on the unique (tenant, key) constraint."""
+    like the accrual of a line just calculated), as rows: COPY on PostgreSQL. Each entry
+    is its column values (`tenant_id`, `program_id` and `entry_fields`); a key that exists
+    after all fails the whole transaction on the unique (tenant, key) constraint."""
     now = timezone.now()
-    for e in entries:
-        e.created_at = now
-    insert_instances(entries, ENTRY_FIELDS)
+    rows = [
+        tuple(now if name == "created_at" else values.get(name) for name in ENTRY_FIELDS)
+        for values in entries
+    ]
+    insert_rows(LedgerEntry, ENTRY_FIELDS, rows)
 
 
 def balance(*, firm: PartnerFirm, program: Program, as_of: datetime.date | None = None) -> int:

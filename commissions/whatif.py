@@ -185,7 +185,7 @@ def _simulated_lines(
             tier = tiers.held(enrolment.pk, day)
             tier_name = names.get((version.pk, tier), tier or "")
             tax = tax_document_valid_on(taxes[order.firm_id], day)
-            contract_months = _contract_months(order)
+            contract_months = _contract_months(lines_of[order.pk])
             paid_per_order: set[str] = set()
             for line in lines_of[order.pk]:
                 facts = _facts(
