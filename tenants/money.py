@@ -108,14 +108,14 @@ def format_amount(amount: Decimal, currency: str, *, locale: Locale | str | None
 
 def format_minor(amount_minor: int, currency: str, *, locale: Locale | str | None = None) -> str:
     """Integer minor units for people: 35000, "USD" -> "350.00 USD"."""
-    return format_amount(from_minor(amount_minor, currency), currency, locale=locale)
+    return _format_exact(from_minor(amount_minor, currency), currency, DISPLAY_PATTERN, locale)
 
 
 def format_minor_number(
     amount_minor: int, currency: str, *, locale: Locale | str | None = None
 ) -> str:
     """Minor units as a grouped number without the code, for a column headed by the currency."""
-    return _format(from_minor(amount_minor, currency), currency, NUMBER_PATTERN, locale)
+    return _format_exact(from_minor(amount_minor, currency), currency, NUMBER_PATTERN, locale)
 
 
 @lru_cache(maxsize=32)
@@ -131,7 +131,12 @@ def _format(amount: Decimal, currency: str, pattern: str, locale: Locale | str |
     only the symbols come from the locale: this runs thousands of times per statement
     or accrual run, where babel's general pattern engine costs ~20 us a call."""
     # round by our rule first (half-up), never babel's half-even
-    exact = round_amount(amount, currency)
+    return _format_exact(round_amount(amount, currency), currency, pattern, locale)
+
+
+def _format_exact(exact: Decimal, currency: str, pattern: str, locale: Locale | str | None) -> str:
+    """`_format` of an amount that already has exactly the currency's decimals (minor units
+    converted by `from_minor`), so it skips the rounding."""
     where = _locale(locale) if isinstance(locale, str) else locale or display_locale()
     group, decimal = _symbols(where)
     text = f"{abs(exact):,.{exponent(currency)}f}"
