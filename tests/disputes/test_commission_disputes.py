@@ -57,6 +57,7 @@ def test_finance_upholds_and_the_adjustment_lands_in_the_next_batch(
     assert filed.status_code == 201, filed.content
     body = filed.json()
     assert body["evidence"]["line"]["rate"] == commission.rate
+    assert body["evidence"]["line"]["rate_text"] == "30 %"
     assert body["evidence"]["line"]["amount"] == "3,000.00 USD"
     assert body["evidence"]["line"]["tier_name"] and body["clock"]["overdue"] is False
     assert (body["response_due_on"], body["resolution_due_on"]) == ("2026-06-05", "2026-06-17")
@@ -101,6 +102,7 @@ def test_finance_upholds_and_the_adjustment_lands_in_the_next_batch(
     with on(D(2026, 7, 2)):
         page = partner.get(f"/cimcloud/portal/disputes/{dispute.pk}/").content.decode()
     assert "Adjustment of 500.00 USD booked on 2026-06-04" in page
+    assert "<br>30 %</p>" in page  # the disputed rate with its unit, not "0.3"
 
 
 def test_a_second_dispute_of_the_same_line_waits_for_the_first(paid_may):
