@@ -148,14 +148,18 @@ def correction_book(
     key: str,
     today: datetime.date,
     user: AbstractBaseUser | None,
+    currency: str | None = None,
 ) -> bool:
     """Finance books an offset (owed back by the partner) or an adjustment (either sign).
 
     `key` is the caller's idempotency key (a form's token): submitting twice books once.
+    `currency` is the program's unless the correction is of an entry in another one (a
+    commission line keeps its order's currency).
     """
+    currency = currency or program.currency
     if kind not in (EntryKind.OFFSET, EntryKind.ADJUSTMENT):
         raise ApplicationError("Book an offset or an adjustment.", fields={"kind": ["Invalid."]})
-    amount_minor = _minor_or_none(amount, program.currency)
+    amount_minor = _minor_or_none(amount, currency)
     if amount_minor is None:
         raise ApplicationError("Give an amount, e.g. -120.00.", fields={"amount": ["Invalid."]})
     if amount_minor == 0 or (kind == EntryKind.OFFSET and amount_minor > 0):
@@ -173,7 +177,7 @@ def correction_book(
                 tenant=tenant,
                 program=program,
                 firm_id=firm.pk,
-                currency=program.currency,
+                currency=currency,
                 kind=kind,
                 amount_minor=amount_minor,
                 key=f"correction:{key}",

@@ -38,6 +38,7 @@ def evaluation_evidence(evaluation: TierEvaluation, results: list[RequirementRes
         "evaluation": {
             "id": evaluation.pk,
             "run_key": evaluation.run_key,
+            "run_name": evaluation.run_name,
             "as_of": _date(evaluation.as_of),
             "program_version": evaluation.program_version.number,
             "program_version_id": evaluation.program_version_id,

@@ -16,7 +16,11 @@ from tiers.models import TierEvaluation
 
 def disputes_of_firm(firm: PartnerFirm) -> QuerySet[Dispute]:
     """A partner firm's disputes, newest first."""
-    return Dispute.objects.filter(firm=firm).select_related("program").order_by("-filed_at", "-id")
+    return (
+        Dispute.objects.filter(firm=firm)
+        .select_related("program", "firm")
+        .order_by("-filed_at", "-id")
+    )
 
 
 def disputes_of_tenant(tenant: Tenant) -> QuerySet[Dispute]:
@@ -104,7 +108,8 @@ def subject_in_words(dispute: Dispute) -> str:
     if dispute.kind == DisputeKind.EVALUATION:
         evaluation = evidence.get("evaluation", {})
         labels = ", ".join(r.get("label", "") for r in evidence.get("results", []))
-        return f"Tier evaluation {evaluation.get('run_key', '')}: {labels}"
+        run = evaluation.get("run_name") or evaluation.get("run_key", "")
+        return f"Tier evaluation {run}: {labels}"
     if dispute.kind == DisputeKind.REGISTRATION:
         return f"Rejected registration of {evidence.get('registration', {}).get('company_name')}"
     line = evidence.get("line", {})

@@ -45,7 +45,7 @@ from tenants.tasks import tenant_today
 from tiers.engine import Outcome
 from tiers.models import TierEvaluation
 from tiers.services import effective_date, first_open_day, tier_override
-from tiers.windows import parse_period
+from tiers.windows import as_of, parse_period
 
 MAX_ATTACHMENTS = 5
 
@@ -79,8 +79,10 @@ def _evidence_and_links(subject: Subject, result_ids) -> tuple[dict, dict]:
     """(frozen evidence, the dispute's links) for the subject; raises on bad input."""
     if isinstance(subject, TierEvaluation):
         wanted = {int(i) for i in result_ids or ()}
-        results = [r for r in subject.results.order_by("pk") if r.pk in wanted]
-        if not wanted or len(results) != len(wanted):
+        every = list(subject.results.order_by("pk"))
+        results = [r for r in every if r.pk in wanted]
+        # an evaluation without requirement results is disputed as a whole
+        if (every and not wanted) or len(results) != len(wanted):
             raise ApplicationError(
                 "Choose the requirement results you dispute (at least one of this evaluation).",
                 fields={"results": ["Choose at least one requirement of this evaluation."]},
@@ -158,8 +160,8 @@ def dispute_file(
         with transaction.atomic():
             dispute.save()
     except IntegrityError:  # a concurrent filing of the same subject won the race
-        _refuse_duplicate(dispute, raced=True)
-        raise
+        _refuse_duplicate(dispute)  # raises when it did
+        raise  # any other integrity error is not a duplicate: as it is
     for upload, content_type, extension in checked:
         name = os.path.basename(upload.name or "")[-200:] or f"attachment.{extension}"
         upload.name = f"dispute-{dispute.pk}.{extension}"
@@ -177,15 +179,16 @@ def dispute_file(
     return dispute
 
 
-def _refuse_duplicate(dispute: Dispute, *, raced: bool = False) -> None:
+def _refuse_duplicate(dispute: Dispute) -> None:
     other = (
         Dispute.objects.filter(subject_key=dispute.subject_key, status__in=UNDECIDED)
         .exclude(pk=dispute.pk)
         .first()
     )
-    if other is not None or raced:
-        number = f" (dispute {other.pk})" if other else ""
-        raise Conflict(f"This is already disputed{number}; the vendor has not decided yet.")
+    if other is not None:
+        raise Conflict(
+            f"This is already disputed (dispute {other.pk}); the vendor has not decided yet."
+        )
 
 
 def _claim(dispute: Dispute, *, frm: tuple[str, ...], **changes) -> Dispute:
@@ -236,7 +239,11 @@ def tier_correction_day(dispute: Dispute, tier: str) -> datetime.date:
         day = evaluation.effective_on or evaluation.as_of
     else:
         evaluated_on = timezone.localdate(evaluation.created_at)
-        day = effective_date(version, outcome, parse_period(evaluation.run_key), evaluated_on)
+        try:
+            period = parse_period(evaluation.run_key)
+        except ValueError:  # "Evaluate now" and event runs: evaluated as of their day
+            period = as_of(evaluation.as_of)
+        day = effective_date(version, outcome, period, evaluated_on)
     return first_open_day(evaluation.enrolment.program, day)
 
 
@@ -285,6 +292,7 @@ def _apply_adjustment(dispute, user, note, amount, today) -> str:
         key=key,
         today=today,
         user=user,
+        currency=dispute.commission_line.currency,  # the disputed line's, like its accrual
     )
     entry = LedgerEntry.objects.get(key=f"correction:{key}")
     dispute.ledger_entry = entry

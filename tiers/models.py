@@ -1,6 +1,7 @@
 """Tier evaluations with their evidence, and the effective-dated history of tiers held."""
 
 import datetime
+import re
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,16 @@ class EvaluationStatus(models.TextChoices):
     APPLIED = "applied", "Change applied"
     AWAITING_CONFIRMATION = "awaiting", "Waiting for a manager"
     DISMISSED = "dismissed", "Dismissed by a manager"
+
+
+PERIOD_KEY = re.compile(r"\d{4}(-Q[1-4])?")
+
+
+def run_name(run_key: str, as_of) -> str:
+    """An evaluation run as people read it: "2025-Q1", "2025", or "as of 2025-04-15"."""
+    if PERIOD_KEY.fullmatch(run_key or ""):
+        return run_key
+    return f"as of {as_of:%Y-%m-%d}" if as_of else run_key
 
 
 def _tier_name(program_id: int, key: str) -> str:
@@ -65,7 +76,13 @@ class TierEvaluation(TenantOwned):
 
     def __str__(self) -> str:
         tier = _tier_name(self.enrolment.program_id, self.resulting_tier)
-        return f"{self.enrolment}, {self.run_key}: {tier}"
+        return f"{self.enrolment}, {self.run_name}: {tier}"
+
+    @property
+    def run_name(self) -> str:
+        """The run in words: its period ("2025-Q1", "2025"), else the day it measured up to
+        (an "Evaluate now", an event or a daily run is named by a moment, not a period)."""
+        return run_name(self.run_key, self.as_of)
 
 
 class RequirementResult(TenantOwned):

@@ -4,14 +4,21 @@ adjustment is booked into the next open month and paid with that month's batch."
 import pytest
 from django.core import mail
 
-from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
+from commissions.models import CommissionLine, EntryKind, LedgerEntry, PayoutBatch, PayoutLine
 from commissions.payouts import batch_approve, batch_build
 from disputes.models import Dispute
 from tenants.models import StaffRole
 from tenants.scope import tenant_scope
 from tenants.tasks import run_for_every_tenant
 from tests.commissions.conftest import D, accrue, cim_partner, line, sell
-from tests.disputes.conftest import console_action, on, partner_user, signed_in, staff
+from tests.disputes.conftest import (
+    console_action,
+    on,
+    only_dispute,
+    partner_user,
+    signed_in,
+    staff,
+)
 from tests.tiers.conftest import lead
 
 MAY = D(2026, 5, 12)
@@ -116,3 +123,25 @@ def test_a_second_dispute_of_the_same_line_waits_for_the_first(paid_may):
     assert first.status_code == 201
     assert second.status_code == 409 and "already disputed" in second.json()["error"]["message"]
     assert f"Disputed: see dispute {first.json()['id']}" in page
+
+
+def test_the_adjustment_is_in_the_disputed_lines_currency(paid_may):
+    # a line in another currency than its program's (the order's): JPY has no decimals
+    tenant, _program, enrolment, commission = paid_may
+    with tenant_scope(tenant):
+        CommissionLine.objects.filter(pk=commission.pk).update(currency="JPY")
+    partner = signed_in(partner_user(tenant, enrolment))
+    finance = staff(tenant, StaffRole.FINANCE)
+    with on(D(2026, 6, 3)):
+        partner.post(
+            f"/cimcloud/portal/disputes/file/commission/{commission.pk}/",
+            {"reason": "Short by 500 yen."},
+        )
+    with on(D(2026, 6, 4)):
+        cents = console_action(finance, only_dispute(tenant), "uphold", {"amount": "500.50"})
+        upheld = console_action(finance, only_dispute(tenant), "uphold", {"amount": "500"})
+    assert cents.status_code == 200  # yen have no cents: refused, nothing booked
+    assert upheld.status_code == 302
+    with tenant_scope(tenant):
+        [entry] = LedgerEntry.objects.filter(kind=EntryKind.ADJUSTMENT)
+    assert (entry.currency, entry.amount_minor) == ("JPY", 500)

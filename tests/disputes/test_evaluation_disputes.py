@@ -24,7 +24,7 @@ from tests.tiers.test_ipsoft import (
     qualified_deals,
     standing_requirements,
 )
-from tiers.models import AssignmentSource, RequirementResult, TierAssignment
+from tiers.models import AssignmentSource, RequirementResult, TierAssignment, TierEvaluation
 
 
 @pytest.fixture
@@ -156,3 +156,26 @@ def test_dismissing_needs_a_reason_and_changes_no_tier(
     assert held(tenant, enrolment, D(2025, 6, 1)) == "prospective"
     assert "The deal qualified in April." in mail.outbox[-1].body
     assert JOINED  # the scenario's enrolment day (imported for readers)
+
+
+def test_an_evaluation_run_by_hand_is_corrected_from_its_own_day(
+    q1_short_of_registered, django_capture_on_commit_callbacks
+):
+    # "Evaluate now" names its run by the moment, not by a period
+    tenant, _program, enrolment, evaluation, result = q1_short_of_registered
+    with tenant_scope(tenant):
+        TierEvaluation.objects.filter(pk=evaluation.pk).update(run_key="manual-20250402120000")
+    partner = signed_in(partner_user(tenant, enrolment))
+    manager = staff(tenant)
+    with on(D(2025, 4, 7)):
+        partner.post(
+            f"/ipsoft/portal/disputes/file/evaluation/{evaluation.pk}/",
+            {"reason": "The Initech deal qualified.", "results": [result.pk]},
+        )
+    with on(D(2025, 5, 20)), django_capture_on_commit_callbacks(execute=True):
+        upheld = console_action(manager, only_dispute(tenant), "uphold", {"tier": "registered"})
+    assert upheld.status_code == 302
+    with tenant_scope(tenant):
+        correction = TierAssignment.objects.get(pk=only_dispute(tenant).tier_assignment_id)
+    # IPsoft applies a result on its next notification date after the evaluation's day
+    assert (correction.tier, correction.valid_from) == ("registered", D(2025, 5, 1))
