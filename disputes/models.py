@@ -32,6 +32,8 @@ class DisputeStatus(models.TextChoices):
 
 #: not yet decided: the clocks run and only one such dispute may exist per subject
 UNDECIDED = (DisputeStatus.OPEN, DisputeStatus.IN_REVIEW)
+#: a subject with a dispute in one of these takes no new one (upheld: it was corrected)
+SETTLES_SUBJECT = (*UNDECIDED, DisputeStatus.UPHELD)
 
 
 class EvidenceIsFrozen(Exception):

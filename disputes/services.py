@@ -25,6 +25,7 @@ from disputes import evidence as frozen
 from disputes import notifications
 from disputes.clock import deadlines
 from disputes.models import (
+    SETTLES_SUBJECT,
     UNDECIDED,
     Dispute,
     DisputeAttachment,
@@ -180,15 +181,21 @@ def dispute_file(
 
 
 def _refuse_duplicate(dispute: Dispute) -> None:
-    other = (
-        Dispute.objects.filter(subject_key=dispute.subject_key, status__in=UNDECIDED)
-        .exclude(pk=dispute.pk)
-        .first()
-    )
-    if other is not None:
+    """One undecided dispute per subject; and none after one was upheld (its correction is
+    applied: a second would correct, or pay, the same thing twice). A dismissed one may be
+    filed again, with what the first lacked."""
+    others = Dispute.objects.filter(subject_key=dispute.subject_key).exclude(pk=dispute.pk)
+    other = others.filter(status__in=SETTLES_SUBJECT).order_by("pk").first()
+    if other is None:
+        return
+    if other.status == DisputeStatus.UPHELD:
         raise Conflict(
-            f"This is already disputed (dispute {other.pk}); the vendor has not decided yet."
+            f"This was already upheld in dispute {other.pk} and corrected; ask your partner "
+            "manager if the correction is not right."
         )
+    raise Conflict(
+        f"This is already disputed (dispute {other.pk}); the vendor has not decided yet."
+    )
 
 
 def _claim(dispute: Dispute, *, frm: tuple[str, ...], **changes) -> Dispute:

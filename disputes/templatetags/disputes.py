@@ -1,9 +1,9 @@
 """`{% dispute_button "evaluation" e.pk %}`: the portal's Dispute button, or the dispute
-already waiting on that record (one query per page, however many rows it has)."""
+already on that record, waiting or upheld (one query per page, however many rows it has)."""
 
 from django import template
 
-from disputes.models import UNDECIDED, Dispute
+from disputes.models import SETTLES_SUBJECT, Dispute
 
 register = template.Library()
 
@@ -13,7 +13,7 @@ def _undecided(request) -> dict[str, int]:
     if cached is None:
         contact = getattr(request, "contact", None)
         rows = (
-            Dispute.objects.filter(firm_id=contact.firm_id, status__in=UNDECIDED).values_list(
+            Dispute.objects.filter(firm_id=contact.firm_id, status__in=SETTLES_SUBJECT).values_list(
                 "subject_key", "pk"
             )
             if contact is not None

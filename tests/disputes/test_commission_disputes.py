@@ -111,6 +111,19 @@ def test_finance_upholds_and_the_adjustment_lands_in_the_next_batch(
     assert "Adjustment of 500.00 USD booked on 2026-06-04" in page
     assert "<br>30 %</p>" in page  # the disputed rate with its unit, not "0.3"
 
+    # corrected once: the same line cannot be disputed (and paid) again
+    with on(D(2026, 7, 2)):
+        again = partner.post(
+            "/cimcloud/api/v1/disputes/",
+            {"kind": "commission", "subject_id": commission.pk, "reason": "And more."},
+            content_type="application/json",
+        )
+        lines_page = partner.get("/cimcloud/portal/commissions/").content.decode()
+    assert again.status_code == 409 and "already upheld" in again.json()["error"]["message"]
+    assert f"Disputed: see dispute {dispute.pk}" in lines_page
+    with tenant_scope(tenant):
+        assert Dispute.objects.count() == 1
+
 
 def test_a_second_dispute_of_the_same_line_waits_for_the_first(paid_may):
     tenant, _program, enrolment, commission = paid_may
