@@ -483,9 +483,6 @@ def measure_accruals(tenant, firms: list[int], count: int, chunk: int) -> tuple[
     if profiler:  # PRM_BENCH_PROFILE_ACCRUAL=1: where the accrual's time goes, on stderr
         for order in ("tottime", "cumulative"):
             pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(25)
-        stats = pstats.Stats(profiler, stream=sys.stderr)
-        stats.print_callers("related_descriptors.py:755")
-        stats.print_callers("managers.py:69")
     return elapsed, queries, LedgerEntry.objects.filter(booked_on=JUNE).count() - before
 
 

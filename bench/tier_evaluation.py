@@ -21,7 +21,13 @@ import time
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
-from support import copy_rows, ids, in_throwaway_database, load_enrolled_firms
+from support import (
+    copy_rows,
+    ids,
+    in_throwaway_database,
+    load_enrolled_firms,
+    load_tier_evidence,
+)
 
 # The floor: the same work written by hand. Per firm, the ids each requirement counts
 # (GROUP BY firm, arrays: the ids are the stored evidence), then the same evaluation,
@@ -79,6 +85,7 @@ EVALUATION_COLUMNS = [
     "resulting_tier",
     "next_tier",
     "missing_for_next",
+    "standing_shortfalls",
     "change",
     "effective_on",
     "status",
@@ -111,44 +118,14 @@ def load(tenant, program, version, user, n: int) -> None:
     firms = load_enrolled_firms(
         t, program.pk, n, tier="tier-1", approved_at=now, term=("2025-01-01", "2025-12-31")
     )
-    copy_rows(
-        "partners_agreementacceptance",
-        ["tenant_id", "user_id", "program_version_id", "firm_id", "accepted_at", "user_agent"],
-        ((t, user.pk, version.pk, f, now, "") for f in firms),
-    )
-    copy_rows(
-        "partners_activity",
-        [
-            "tenant_id",
-            "firm_id",
-            "status",
-            "submitted_at",
-            "rejection_reason",
-            "kind",
-            "occurred_on",
-            "description",
-            "evidence_url",
-        ],
-        (
-            (t, f, "verified", now, "", kind, day, "x", "")
-            for f in firms
-            for kind in ("orientation", "annual_training", "co_branded_webinar", "qbr")
-        ),
-    )
-    copy_rows(
-        "partners_attestation",
-        [
-            "tenant_id",
-            "firm_id",
-            "status",
-            "submitted_at",
-            "rejection_reason",
-            "kind",
-            "statement",
-            "evidence_url",
-            "valid_from",
-        ],
-        ((t, f, "verified", now, "", "website_lists_vendor", "x", "", day) for f in firms),
+    load_tier_evidence(
+        t,
+        user.pk,
+        version.pk,
+        firms,
+        at=now,
+        day=day,
+        kinds=("orientation", "annual_training", "co_branded_webinar", "qbr"),
     )
     copy_rows(
         "deals_dealregistration",
@@ -172,6 +149,8 @@ def load(tenant, program, version, user, n: int) -> None:
             "decision_reason",
             "submitted_at",
             "extension_reason",
+            "rejection_reason",
+            "rejection_reason_label",
         ],
         (
             (
@@ -193,6 +172,8 @@ def load(tenant, program, version, user, n: int) -> None:
                 "approved",
                 "",
                 now,
+                "",
+                "",
                 "",
             )
             for f in firms
@@ -306,7 +287,20 @@ def floor_evaluate(program, version, requirements, params: dict, today) -> None:
         "tiers_tierevaluation",
         EVALUATION_COLUMNS,
         (
-            (pk, t, e, version.pk, "floor", params["end"], "tier-1", "tier-3", "", "[]", *applied)
+            (
+                pk,
+                t,
+                e,
+                version.pk,
+                "floor",
+                params["end"],
+                "tier-1",
+                "tier-3",
+                "",
+                "[]",
+                "[]",
+                *applied,
+            )
             for pk, (e, _, t) in zip(ids, enrolments, strict=True)
         ),
     )

@@ -29,58 +29,12 @@ import time
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from payouts import PRODUCTS, load_firms, load_orders
-from support import copy_rows
+from support import load_tier_evidence
 
 JOINED = "2026-01-05 12:00:00+00"
 FIRST, LAST = datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)
 REAL_SECONDS = [0.0]  # the real year's time, once measured
 QUARTERS = [datetime.date(2026, m, 1) for m in (1, 4, 7, 10)]
-
-
-def load_tier_1_evidence(t: int, user_id: int, version_id: int, firms: list[int]) -> None:
-    """What CIMcloud's Tier 1 asks of every firm, so the year's evaluations keep it there."""
-    copy_rows(
-        "partners_agreementacceptance",
-        ["tenant_id", "user_id", "program_version_id", "firm_id", "accepted_at", "user_agent"],
-        ((t, user_id, version_id, f, JOINED, "") for f in firms),
-    )
-    copy_rows(
-        "partners_activity",
-        [
-            "tenant_id",
-            "firm_id",
-            "status",
-            "submitted_at",
-            "rejection_reason",
-            "kind",
-            "occurred_on",
-            "description",
-            "evidence_url",
-        ],
-        (
-            (t, f, "verified", JOINED, "", kind, "2026-01-06", "x", "")
-            for f in firms
-            for kind in ("orientation", "annual_training")
-        ),
-    )
-    copy_rows(
-        "partners_attestation",
-        [
-            "tenant_id",
-            "firm_id",
-            "status",
-            "submitted_at",
-            "rejection_reason",
-            "kind",
-            "statement",
-            "evidence_url",
-            "valid_from",
-        ],
-        (
-            (t, f, "verified", JOINED, "", "website_lists_vendor", "x", "", "2026-01-06")
-            for f in firms
-        ),
-    )
 
 
 def completion_days(quarter: datetime.date, days: int) -> list[datetime.date]:
@@ -198,7 +152,16 @@ def run(n: int, days: int, chunk: int, profile: bool = False) -> None:
     firms = load_firms(tenant.pk, program.pk, n)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE partners_enrolment SET tier_key = 'tier-1'")
-    load_tier_1_evidence(tenant.pk, user.pk, version.pk, firms)
+    # what Tier 1 asks, so the year's evaluations keep every firm there
+    load_tier_evidence(
+        tenant.pk,
+        user.pk,
+        version.pk,
+        firms,
+        at=JOINED,
+        day="2026-01-06",
+        kinds=("orientation", "annual_training"),
+    )
     by_day = load_year(tenant.pk, firms, days)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -14,7 +14,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commissions.claims import correction_book
@@ -206,6 +207,21 @@ def _claim(dispute: Dispute, *, frm: tuple[str, ...], **changes) -> Dispute:
     return Dispute.objects.select_related("tenant", "firm", "program").get(pk=dispute.pk)
 
 
+def _decide(dispute: Dispute, status: str, user, note: str) -> Dispute:
+    """Claim the undecided dispute as `status`; a decision is also the first answer when
+    none was given (one UPDATE)."""
+    now = timezone.now()
+    return _claim(
+        dispute,
+        frm=UNDECIDED,
+        status=status,
+        resolved_at=now,
+        resolved_by=user,
+        resolution_note=note,
+        responded_at=Coalesce(F("responded_at"), Value(now)),
+    )
+
+
 @transaction.atomic
 def dispute_respond(
     *, tenant: Tenant, dispute: Dispute, user: AbstractBaseUser, message: str
@@ -347,18 +363,7 @@ def dispute_uphold(
     """The vendor agrees: apply the correction through its owning service, record, link."""
     today = today or tenant_today(tenant)
     note = (note or "").strip()
-    now = timezone.now()
-    dispute = _claim(
-        dispute,
-        frm=UNDECIDED,
-        status=DisputeStatus.UPHELD,
-        resolved_at=now,
-        resolved_by=user,
-        resolution_note=note,
-    )
-    if dispute.responded_at is None:
-        Dispute.objects.filter(pk=dispute.pk).update(responded_at=now)
-        dispute.responded_at = now
+    dispute = _decide(dispute, DisputeStatus.UPHELD, user, note)
     if dispute.kind == DisputeKind.EVALUATION:
         applied = _apply_tier(dispute, user, note, tier, valid_from, today)
     elif dispute.kind == DisputeKind.COMMISSION:
@@ -384,17 +389,7 @@ def dispute_dismiss(
             "Say why the dispute is dismissed: the partner reads it.",
             fields={"reason": ["A reason is required."]},
         )
-    now = timezone.now()
-    dispute = _claim(
-        dispute,
-        frm=UNDECIDED,
-        status=DisputeStatus.DISMISSED,
-        resolved_at=now,
-        resolved_by=user,
-        resolution_note=reason,
-    )
-    if dispute.responded_at is None:
-        Dispute.objects.filter(pk=dispute.pk).update(responded_at=now)
+    dispute = _decide(dispute, DisputeStatus.DISMISSED, user, reason)
     _step(dispute, DisputeStep.DISMISSED, user, reason)
     events.emit(events.DISPUTE_RESOLVED, tenant_id=tenant.pk, dispute_id=dispute.pk)
     notifications.notify_resolved(dispute)
