@@ -6,6 +6,7 @@ the rule's basis, so it is looked up from the rule when a rate is shown.
 
 from decimal import Decimal, InvalidOperation
 
+from commissions.models import CommissionLine
 from programs.changes import PERCENTAGE_BASES
 from programs.models import CommissionRule
 from tenants.money import format_amount
@@ -40,3 +41,17 @@ def bases_of_program(program_id: int) -> dict[tuple[int, str], str]:
         "version_id", "key", "basis"
     )
     return {(version, key): basis for version, key, basis in rows}
+
+
+def with_rates(lines: list[CommissionLine]) -> list[CommissionLine]:
+    """The lines, each with `rate_text` ("30 %", "1,000.00 USD per order"), in one query."""
+    bases = {
+        (version_id, key): basis
+        for version_id, key, basis in CommissionRule.objects.filter(
+            version_id__in={line.version_id for line in lines}
+        ).values_list("version_id", "key", "basis")
+    }
+    for line in lines:
+        basis = bases.get((line.version_id, line.rule_key), "")
+        line.rate_text = rate_text(line.rate, basis, line.currency) if line.earned else ""
+    return lines

@@ -7,14 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from commissions import downloads
 from commissions.claims import claim_submit
-from commissions.models import Claim, CommissionLine
-from commissions.rates import rate_text
+from commissions.models import Claim
+from commissions.rates import with_rates
 from commissions.selectors import balances_of, claims_of, commission_lines_of, statements_of
 from commissions.selectors_dashboard import with_tier_names
 from partners.models import Enrolment
 from partners.selectors.tax import program_today
 from partners.views.access import partner_required
-from programs.models import CommissionRule, Program
+from programs.models import Program
 from tenants.errors import ApplicationError
 
 PAGE = 200
@@ -31,20 +31,6 @@ class ClaimForm(forms.Form):
     # decimals: as many as the program's currency has (claim_submit checks)
     amount = forms.DecimalField(decimal_places=None, min_value=0)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-
-
-def with_rates(lines: list[CommissionLine]) -> list[CommissionLine]:
-    """The lines, each with `rate_text` ("30 %", "1,000.00 USD per order"), in one query."""
-    bases = {
-        (version_id, key): basis
-        for version_id, key, basis in CommissionRule.objects.filter(
-            version_id__in={line.version_id for line in lines}
-        ).values_list("version_id", "key", "basis")
-    }
-    for line in lines:
-        basis = bases.get((line.version_id, line.rule_key), "")
-        line.rate_text = rate_text(line.rate, basis, line.currency) if line.earned else ""
-    return lines
 
 
 @partner_required

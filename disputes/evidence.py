@@ -8,9 +8,9 @@ tier names, a recalculated line, a re-run evaluation.
 from decimal import Decimal
 
 from commissions.models import CommissionLine
-from commissions.rates import rate_text
+from commissions.rates import with_rates
 from deals.models import DealRegistration, RegistrationStatus
-from programs.models import CommissionRule, Tier
+from programs.models import Tier
 from tenants.money import format_minor
 from tiers.display import amount_text, result_in_words
 from tiers.models import RequirementResult, TierEvaluation
@@ -107,16 +107,6 @@ def registration_evidence(registration: DealRegistration) -> dict:
     }
 
 
-def _rate_in_words(line: CommissionLine) -> str:
-    """The rate with its unit, as the partner's commission page shows it ("30 %")."""
-    basis = (
-        CommissionRule.objects.filter(version_id=line.version_id, key=line.rule_key)
-        .values_list("basis", flat=True)
-        .first()
-    )
-    return rate_text(line.rate, basis or "", line.currency)
-
-
 def commission_evidence(line: CommissionLine) -> dict:
     """The line's basis, rate, tier and explanation, as they read now."""
     names = _tier_names(line.version_id)
@@ -137,7 +127,7 @@ def commission_evidence(line: CommissionLine) -> dict:
             "basis_minor": line.basis_minor,
             "basis": format_minor(line.basis_minor, line.currency),
             "rate": line.rate,
-            "rate_text": _rate_in_words(line),
+            "rate_text": with_rates([line])[0].rate_text,  # as the commission page shows it
             "amount_minor": line.amount_minor,
             "amount": format_minor(line.amount_minor, line.currency),
             "earned": line.earned,

@@ -77,6 +77,13 @@ def _move(
             f"A registration that is {registration.get_status_display().lower()} cannot become "
             f"{RegistrationStatus(to).label.lower()}."
         )
+    _record_move(registration, to, by=by, reason=reason)
+
+
+def _record_move(
+    registration: DealRegistration, to: str, *, by: AbstractBaseUser | None, reason: str
+) -> None:
+    """Record the move in the history and set the status (the caller checked it is legal)."""
     RegistrationTransition.objects.create(
         tenant=registration.tenant,
         registration=registration,
@@ -427,15 +434,7 @@ def registration_reopen(
             f"A registration that is {registration.get_status_display().lower()} cannot be "
             "reopened; only a rejected one can."
         )
-    RegistrationTransition.objects.create(
-        tenant=registration.tenant,
-        registration=registration,
-        from_status=registration.status,
-        to_status=target,
-        by=user,
-        reason=reason,
-    )
-    registration.status = target
+    _record_move(registration, target, by=user, reason=reason)
     registration.rejection_reason = registration.rejection_reason_label = ""
     registration.save(update_fields=["status", "rejection_reason", "rejection_reason_label"])
     return registration
