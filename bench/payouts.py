@@ -511,6 +511,7 @@ def export_child(mode: str, batch_id: int) -> None:
     """Runs in a fresh interpreter: write the export to /dev/null, print time, bytes, peak RSS."""
     from commissions.exports import batch_csv
     from commissions.models import PayoutBatch
+    from tenants.rls import carry_scope
     from tenants.scope import all_tenants, tenant_scope
 
     with all_tenants():  # the bench's only tenant, found by the batch id
@@ -521,13 +522,16 @@ def export_child(mode: str, batch_id: int) -> None:
             with tenant_scope(batch.tenant):
                 for chunk in batch_csv(batch):
                     written += sink.write(chunk)
-        elif mode == "copy":
+        elif mode == "copy":  # raw psycopg: the transaction carries the tenant for RLS
             with (
+                transaction.atomic(),
+                tenant_scope(batch.tenant),
                 connection.cursor() as cursor,
-                cursor.connection.cursor().copy(COPY_SQL.format(batch=batch.pk)) as copy,
             ):
-                for chunk in copy:
-                    written += sink.write(chunk)
+                carry_scope(connection)
+                with cursor.connection.cursor().copy(COPY_SQL.format(batch=batch.pk)) as copy:
+                    for chunk in copy:
+                        written += sink.write(chunk)
     elapsed = time.perf_counter() - started
     print(json.dumps({"seconds": elapsed, "bytes": written, "peak_kb": peak_rss_kb()}))
 

@@ -4,8 +4,9 @@ CSV and XLSX share one row producer. Amounts are written as numbers (`Decimal` f
 minor units with the currency's decimals: -12.50 USD, -1250 JPY), so spreadsheets can
 sum them; every text cell is passed through `spreadsheet_text`, which defuses formula
 injection from user text (firm names, memos). Call these inside the batch's tenant
-scope: the queries are built at call time, so a streaming response may consume the CSV
-after the view has returned.
+scope; the CSV keeps that scope for its queries when a streaming response consumes it
+after the view has returned. On PostgreSQL the CSV's rows are written by the database
+(commissions/csv_sql.py), byte for byte as the Python writer writes them elsewhere.
 """
 
 import csv
@@ -17,6 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from django.db import connection
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -24,11 +26,13 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from weasyprint import HTML
 
+from commissions import csv_sql
 from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
 from commissions.rates import bases_by_version_number, bases_of_program, rate_text
 from commissions.statements import statement_of
 from partners.branding import logo_data_uri
 from tenants.money import exponent, from_minor
+from tenants.scope import active_scope, streamed_in_scope
 
 CHUNK_ROWS = 2000
 CSV_CHUNK_CHARS = 64 * 1024
@@ -232,7 +236,19 @@ def _entry_rows(
 
 
 def batch_csv(batch: PayoutBatch) -> Iterator[bytes]:
-    """UTF-8 CSV chunks: a header and one row per settled entry, a blank row, then per partner."""
+    """UTF-8 CSV chunks: a header and one row per settled entry, a blank row, then per partner.
+
+    The rows are read while the chunks are consumed, in the caller's scope (reopened for a
+    response streamed after the view returned). PostgreSQL formats the rows itself
+    (`_csv_lines_in_database`); elsewhere Python writes them, byte for byte the same.
+    """
+    active_scope()  # an export outside any scope fails now, not half-way through a download
+    if connection.vendor == "postgresql":
+        return streamed_in_scope(_csv_in_database(batch))
+    return streamed_in_scope(_csv_in_python(batch))
+
+
+def _csv_in_python(batch: PayoutBatch) -> Iterator[bytes]:
     lines = _partner_lines(batch)
     rows = itertools.chain(
         [DETAIL_HEADER],
@@ -242,6 +258,161 @@ def batch_csv(batch: PayoutBatch) -> Iterator[bytes]:
         _summary_rows(lines, batch.currency, _amount_text),
     )
     return _csv_chunks(rows)
+
+
+# -- the same CSV, written by PostgreSQL (commissions/csv_sql.py) ---------------------------
+
+ENTRY_COLUMNS = {  # what a detail row reads of a settled entry: {name in SQL: ORM path}
+    "pk": "pk",
+    "firm_id": "firm_id",
+    "kind": "kind",
+    "booked_on": "booked_on",
+    "due_on": "due_on",
+    "order_id": "commission_line__order_id",
+    "external_id": "commission_line__order__external_id",
+    "customer": "commission_line__order__customer__name",
+    "product": "commission_line__order_line__product_code",
+    "rule_key": "commission_line__rule_key",
+    "tier_key": "commission_line__tier_key",
+    "rate": "commission_line__rate",
+    "version_id": "commission_line__version_id",
+    "amount_minor": "amount_minor",
+    "currency": "currency",
+    "key": "key",
+    "memo": "memo",
+}
+ENTRY_TEXTS = ("order", "product", "rule_key", "tier_key", "currency", "key", "memo")
+ORDER_LABEL = (  # as _order_label
+    "CASE WHEN e.order_id IS NOT NULL THEN 'Order ' || "
+    "coalesce(nullif(e.external_id, ''), e.order_id::text) || ' of ' || "
+    "coalesce(e.customer, 'None') END"
+)
+
+
+def _rate_fields(batch: PayoutBatch, entries) -> list[list]:
+    """Each distinct (version, rule, rate, currency) of the entries and its rate field, as
+    five arrays (NULL keys as 0 and '')."""
+    bases = bases_of_program(batch.program_id)
+    keys = ("commission_line__version_id", "commission_line__rule_key", "commission_line__rate")
+    arrays: list[list] = [[], [], [], [], []]
+    for version_id, rule_key, rate, currency in (
+        entries.values_list(*keys, "currency").order_by().distinct()
+    ):
+        text = rate_text(rate, bases.get((version_id, rule_key), ""), currency)
+        row = (version_id or 0, rule_key or "", rate or "", currency, spreadsheet_text(text))
+        for array, value in zip(arrays, row, strict=True):
+            array.append(value)
+    arrays[4] = [csv_sql.field(text) for text in arrays[4]]
+    return arrays
+
+
+def _label_arrays(labels: dict) -> list[list]:
+    """[[value, ...], [its CSV field, ...]] of a choices' labels."""
+    return [list(labels), [csv_sql.field(spreadsheet_text(str(x))) for x in labels.values()]]
+
+
+def _lines_in_database(batch: PayoutBatch) -> tuple[str, list]:
+    """SQL (and parameters) of the batch's partner lines, scoped by the ORM, with each line's
+    partner fields (`partner`: name, status, hold reason, payable) and summary `row`."""
+    query = PayoutLine.objects.filter(batch=batch).values_list(
+        "pk", "firm_id", "firm__name", *TOTALS, "status", "hold_reason"
+    )
+    sql, params = query.order_by().query.sql_with_params()
+    columns = ", ".join(["pk", "firm_id", "name", *TOTALS, "status", "hold_reason"])
+    name = csv_sql.text_field(csv_sql.clean("l.name"))
+    hold = csv_sql.text_field(csv_sql.clean("l.hold_reason"))
+    places = "batch_currency.places"
+    partner = csv_sql.fields(name, "status.field", hold, csv_sql.amount("l.payable_minor", places))
+    summary = csv_sql.row(
+        name, *(csv_sql.amount(f"l.{total}", places) for total in TOTALS), "status.field", hold
+    )
+    return (
+        f"SELECT l.pk, l.firm_id, l.name AS sort_name, {partner} AS partner, {summary} AS row "
+        f"FROM ({sql}) AS l({columns}) CROSS JOIN {csv_sql.CONSTANTS} "
+        "JOIN unnest(%s::text[], %s::text[]) AS status(value, field) ON status.value = l.status "
+        "JOIN (SELECT %s::int AS places) AS batch_currency ON true "
+        "OFFSET 0",  # each line's fields made once, not once per entry that joins it
+        [
+            *params,
+            *csv_sql.CONSTANT_PARAMS,
+            *_label_arrays(STATUS_LABELS),
+            exponent(batch.currency),
+        ],
+    )
+
+
+def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
+    """SQL (and parameters) of the detail rows, one text line per settled entry, in order."""
+    entries = LedgerEntry.objects.filter(settlement__batch=batch)
+    rates = _rate_fields(batch, entries)
+    codes = sorted(set(rates[3]))
+    entry_sql, entry_params = (
+        entries.values_list(*ENTRY_COLUMNS.values()).order_by().query.sql_with_params()
+    )
+    raw = ", ".join(f"e.{name}" for name in ENTRY_COLUMNS)
+    texts = ", ".join(
+        f"{csv_sql.clean(ORDER_LABEL if name == 'order' else f'e.{name}')} AS {name}_text"
+        for name in ENTRY_TEXTS
+    )
+    field = {name: csv_sql.text_field(f"c.{name}_text") for name in ENTRY_TEXTS}
+    row = csv_sql.row(
+        "p.partner",
+        "kind.field",
+        csv_sql.date("c.booked_on"),
+        csv_sql.date("c.due_on"),
+        field["order"],
+        field["product"],
+        field["rule_key"],
+        field["tier_key"],
+        "coalesce(rate.field, '')",
+        csv_sql.amount("c.amount_minor", "currency.places"),
+        field["currency"],
+        field["key"],
+        field["memo"],
+    )
+    sql = (
+        f"SELECT {row} FROM ("  # the texts cleaned once per entry (OFFSET 0 keeps them so)
+        f"SELECT {raw}, {texts} FROM ({entry_sql}) AS e({', '.join(ENTRY_COLUMNS)}) "
+        f"CROSS JOIN {csv_sql.CONSTANTS} OFFSET 0) AS c "
+        f"JOIN ({lines_sql}) AS p ON p.firm_id = c.firm_id "
+        "JOIN unnest(%s::text[], %s::text[]) AS kind(value, field) ON kind.value = c.kind "
+        "JOIN unnest(%s::text[], %s::int[]) AS currency(code, places) "
+        "ON currency.code = c.currency "
+        "LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+        "AS rate(version_id, rule_key, rate, currency, field) "
+        "ON rate.version_id = coalesce(c.version_id, 0) "
+        "AND rate.rule_key = coalesce(c.rule_key, '') AND rate.rate = coalesce(c.rate, '') "
+        "AND rate.currency = c.currency "
+        "ORDER BY p.sort_name, c.booked_on, c.pk"
+    )
+    params = [
+        *entry_params,
+        *csv_sql.CONSTANT_PARAMS,
+        *lines_params,
+        *_label_arrays(KIND_LABELS),
+        codes,
+        [exponent(code) for code in codes],
+        *rates,
+    ]
+    return sql, params
+
+
+def _csv_in_database(batch: PayoutBatch) -> Iterator[bytes]:
+    lines_sql, lines_params = _lines_in_database(batch)
+    detail_sql, detail_params = _detail_in_database(batch, lines_sql, lines_params)
+    summary_sql = f"SELECT p.row FROM ({lines_sql}) AS p ORDER BY p.sort_name, p.pk"
+    yield from _csv_chunks([DETAIL_HEADER])
+    yield from _lines_fetched(detail_sql, detail_params)
+    yield from _csv_chunks([(), SUMMARY_HEADER])
+    yield from _lines_fetched(summary_sql, lines_params)
+
+
+def _lines_fetched(sql: str, params: list) -> Iterator[bytes]:
+    """The query's one-column rows of text, joined and encoded, CHUNK_ROWS at a time."""
+    with connection.chunked_cursor() as cursor:  # a server-side cursor
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            yield "".join([text for (text,) in rows]).encode()
 
 
 def _csv_chunks(rows: Iterable[Row]) -> Iterator[bytes]:

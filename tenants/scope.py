@@ -7,10 +7,10 @@ and all_tenants() (superusers, loaders, cross-tenant identity look-ups) — say 
 each all_tenants().
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 if TYPE_CHECKING:
     from tenants.models import Tenant
@@ -26,6 +26,7 @@ class _AllTenants:
 
 
 ALL_TENANTS: Final = _AllTenants()
+T = TypeVar("T")
 
 _active: ContextVar["Tenant | _AllTenants | None"] = ContextVar("prm_tenant_scope", default=None)
 
@@ -98,3 +99,30 @@ def on_commit_in_scope(func) -> None:
             _active.reset(token)
 
     transaction.on_commit(run)
+
+
+_END: Final = object()
+
+
+def streamed_in_scope(chunks: Iterable[T]) -> Iterator[T]:
+    """`chunks`, each produced in the caller's scope, however late it is consumed.
+
+    A streaming response is read by the server after the view (and TenantMiddleware's
+    scope) returned; its queries still run for the tenant that asked, and on PostgreSQL
+    row-level security sees that tenant's rows rather than none.
+    """
+    scope = active_scope()
+    iterator = iter(chunks)
+
+    def stream() -> Iterator[T]:
+        while True:
+            token = _active.set(scope)
+            try:
+                chunk = next(iterator, _END)
+            finally:
+                _active.reset(token)
+            if chunk is _END:
+                return
+            yield chunk
+
+    return stream()

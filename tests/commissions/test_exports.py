@@ -7,12 +7,15 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test import Client
 from pypdf import PdfReader
 
 from commissions.claims import correction_book
 from commissions.exports import (
     DETAIL_HEADER,
     SUMMARY_HEADER,
+    _csv_in_python,
     batch_csv,
     batch_xlsx,
     payout_report_pdf,
@@ -23,10 +26,10 @@ from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
 from commissions.payouts import batch_build
 from commissions.statements import statement_of
 from partners.models import Enrolment, PartnerFirm, PayoutProfile
-from tenants.models import Tenant
+from tenants.models import StaffRole, Tenant
 from tenants.scope import ScopeError, tenant_scope
 from tests.commissions.conftest import D, accrue, cim_partner, line, sell
-from tests.factories import TenantFactory
+from tests.factories import StaffMembershipFactory, TenantFactory
 from tests.tiers.conftest import lead
 
 MAY = D(2026, 5, 12)
@@ -303,3 +306,56 @@ def test_statement_pdf_prints_the_reproducible_hash(may, tmp_path):
         "Page 1 of 1",
     ]:
         assert expected in text
+
+
+HOSTILE = 'Said "pay twice", then\r\nleft\x07 =1+1'
+
+
+def test_postgresql_writes_the_same_csv_bytes_as_python(may):
+    """On PostgreSQL the database formats the rows; they must be what Python would write."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the rows are written by the database only on PostgreSQL")
+    correct(may.tenant, may.batch.program, may.muller, EntryKind.ADJUSTMENT, "1.05", HOSTILE)
+    with tenant_scope(may.tenant):
+        PartnerFirm.objects.filter(pk=may.hyperlink.pk).update(name='=Q\x1b"uoted, Ltd"')
+        june, _ = batch_build(tenant=may.tenant, program=may.batch.program, period=D(2026, 6, 1))
+        ours = b"".join(batch_csv(june)) + b"".join(batch_csv(may.batch))
+        python = b"".join(_csv_in_python(june)) + b"".join(_csv_in_python(may.batch))
+
+    assert ours == python
+    text = ours.decode()
+    assert '"Said ""pay twice"", then\r\nleft =1+1"' in text  # a quoted memo, kept whole
+    assert "\x07" not in text and "\x1b" not in text
+    assert '"\'=Q""uoted, Ltd"""' in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finance_downloads_every_settled_entry_streamed_after_the_view_returned():
+    """The console streams the CSV after its scope closed: the rows are still the tenant's."""
+    scenario = may_batch()
+    finance = StaffMembershipFactory(tenant=scenario.tenant, role=StaffRole.FINANCE).user
+    outsider = StaffMembershipFactory(
+        tenant=TenantFactory(slug="outsider", name="Outsider"), role=StaffRole.FINANCE
+    ).user
+    url = f"/admin/commissions/payoutbatch/{scenario.batch.pk}/export.csv"
+    console = Client()
+    console.force_login(finance)
+
+    response = console.get(url)
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    blank = rows.index([])
+    detail, summary = rows[1:blank], rows[blank + 2 :]
+    amount = DETAIL_HEADER.index("amount")
+    assert sorted(row[amount] for row in detail) == [
+        "-12.50",
+        "25.00",
+        "300.00",
+        "3000.00",
+        "600.00",
+    ]
+    assert len(summary) == 4
+    stranger = Client()
+    stranger.force_login(outsider)
+    assert stranger.get(url).status_code in (302, 403, 404)

@@ -3,7 +3,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from partners.models import PartnerContact, PartnerFirm
-from tenants.scope import ScopeError, all_tenants, no_scope, tenant_scope
+from tenants.scope import ScopeError, all_tenants, no_scope, streamed_in_scope, tenant_scope
 
 
 class ContactForm(forms.ModelForm):
@@ -86,3 +86,22 @@ def test_inside_a_tenant_scope_another_tenants_row_does_not_exist(cast):
     with tenant_scope(cast.tenant_a), pytest.raises(ValidationError) as excinfo:
         contact.full_clean()
     assert "firm" in excinfo.value.message_dict
+
+
+def test_a_stream_reads_in_the_scope_that_made_it_however_late_it_is_consumed(cast):
+    def names():
+        for firm in PartnerFirm.objects.order_by("name"):  # queried as the chunks are read
+            yield firm.name
+
+    with tenant_scope(cast.tenant_a):
+        stream = streamed_in_scope(names())
+    with tenant_scope(cast.tenant_b):
+        other = streamed_in_scope(names())
+
+    with no_scope():  # as a server reads a streaming response after the view returned
+        assert list(stream) == sorted([cast.firm_a1.name, cast.firm_a2.name])
+        assert list(other) == [cast.firm_b1.name]
+        with pytest.raises(ScopeError):
+            streamed_in_scope(names())
+        with pytest.raises(ScopeError):  # the consumer's own code is not let in
+            list(PartnerFirm.objects.all())
