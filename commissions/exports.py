@@ -32,7 +32,7 @@ from commissions.rates import bases_by_version_number, bases_of_program, rate_te
 from commissions.statements import statement_of
 from partners.branding import logo_data_uri
 from tenants.money import exponent, from_minor
-from tenants.scope import active_scope, streamed_in_scope
+from tenants.scope import streamed_in_scope
 
 CHUNK_ROWS = 2000
 CSV_CHUNK_CHARS = 64 * 1024
@@ -164,7 +164,7 @@ def _detail_rows(batch: PayoutBatch, lines: list, amount: Amount = _amount) -> I
 
     @lru_cache(maxsize=1024)  # a batch repeats a handful of (rule, rate) pairs
     def rate_cell(rate: str, version_id: int | None, rule_key: str, currency: str) -> str:
-        return spreadsheet_text(rate_text(rate, bases.get((version_id, rule_key), ""), currency))
+        return _rate_cell(bases, rate, version_id, rule_key, currency)
 
     entries = (
         LedgerEntry.objects.filter(settlement__batch=batch)
@@ -190,6 +190,13 @@ def _detail_rows(batch: PayoutBatch, lines: list, amount: Amount = _amount) -> I
     )
     rows = entries.iterator(CHUNK_ROWS)
     return _entry_rows(rows, partner_cells, kinds, amount, rate_cell)
+
+
+def _rate_cell(
+    bases: dict, rate: str | None, version_id: int | None, rule_key: str | None, currency: str
+) -> str:
+    """A line's rate in words ("30 %"), made inert, with its rule's basis from `bases`."""
+    return spreadsheet_text(rate_text(rate, bases.get((version_id, rule_key), ""), currency))
 
 
 def _entry_rows(
@@ -239,13 +246,12 @@ def batch_csv(batch: PayoutBatch) -> Iterator[bytes]:
     """UTF-8 CSV chunks: a header and one row per settled entry, a blank row, then per partner.
 
     The rows are read while the chunks are consumed, in the caller's scope (reopened for a
-    response streamed after the view returned). PostgreSQL formats the rows itself
-    (`_csv_lines_in_database`); elsewhere Python writes them, byte for byte the same.
+    response streamed after the view returned; none open fails now, not half-way through a
+    download). PostgreSQL formats the rows itself (`_csv_in_database`); elsewhere Python
+    writes them, byte for byte the same.
     """
-    active_scope()  # an export outside any scope fails now, not half-way through a download
-    if connection.vendor == "postgresql":
-        return streamed_in_scope(_csv_in_database(batch))
-    return streamed_in_scope(_csv_in_python(batch))
+    writer = _csv_in_database if connection.vendor == "postgresql" else _csv_in_python
+    return streamed_in_scope(writer(batch))
 
 
 def _csv_in_python(batch: PayoutBatch) -> Iterator[bytes]:
@@ -298,8 +304,8 @@ def _rate_fields(batch: PayoutBatch, entries) -> list[list]:
     for version_id, rule_key, rate, currency in (
         entries.values_list(*keys, "currency").order_by().distinct()
     ):
-        text = rate_text(rate, bases.get((version_id, rule_key), ""), currency)
-        row = (version_id or 0, rule_key or "", rate or "", currency, spreadsheet_text(text))
+        text = _rate_cell(bases, rate, version_id, rule_key, currency)
+        row = (version_id or 0, rule_key or "", rate or "", currency, text)
         for array, value in zip(arrays, row, strict=True):
             array.append(value)
     arrays[4] = [csv_sql.field(text) for text in arrays[4]]
