@@ -4,6 +4,8 @@ UV := ./scripts/uv
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint format setup migrate seed ci
 
@@ -18,7 +20,7 @@ run: setup
 	@DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	@$(PY) -m ruff check .

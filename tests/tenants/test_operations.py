@@ -86,3 +86,13 @@ def test_production_settings_pass_check_deploy_without_warnings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_each_test_process_gets_its_own_redis_database():
+    from config.test_settings import _redis_url_for_worker
+
+    assert _redis_url_for_worker("redis://127.0.0.1:6379/1", "gw0") == "redis://127.0.0.1:6379/2"
+    assert _redis_url_for_worker("redis://127.0.0.1:6379/1", "gw3") == "redis://127.0.0.1:6379/5"
+    assert _redis_url_for_worker("redis://127.0.0.1:6379", "gw1") == "redis://127.0.0.1:6379/2"
+    assert _redis_url_for_worker("redis://127.0.0.1:6379/1", "") == "redis://127.0.0.1:6379/1"
+    assert _redis_url_for_worker("", "gw0") == ""

@@ -97,7 +97,9 @@ def _start_workers(tmp_path, count: int) -> tuple[str, list[subprocess.Popen], l
     too, so what a task enqueues stays with them), against Redis and the test database."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
-        **os.environ,
+        # not PYTEST_XDIST_WORKER: the worker takes this run's Redis database as it is
+        # (config/test_settings.py would move it to the next one)
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
         "DJANGO_SETTINGS_MODULE": "config.test_settings",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
