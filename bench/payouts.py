@@ -44,7 +44,7 @@ NOW = "2026-06-01 12:00:00+00"
 LINES_PER_ORDER = 10
 #: (product code, category, price minor, monthly fee minor, rule key, rate, commission minor)
 PRODUCTS = [
-    ("CONNECT", "connect_services_erp", 1_000_000, None, "connect-services", "0.30", 300_000),
+    ("CONNECT", "connect_services_erp", 1_000_000, None, "connect-services-erp", "0.30", 300_000),
     ("SYNC", "erp_sync_monthly_fee", 0, 50_000, "erp-sync-monthly-fee", "0.30", 180_000),
     ("PLATFORM", "platform_cart", 2_400_000, None, "platform-referral", "1000", 100_000),
     ("ADDON", "add_on_bundle", 120_000, None, "add-on-bundle-referral", "350", 35_000),
@@ -459,8 +459,104 @@ def measure_build(tenant, program, profile: bool):
 # -- accruals on a bulk import ------------------------------------------------------------------
 
 
-def measure_accruals(tenant, firms: list[int], count: int, chunk: int) -> tuple[float, int, int]:
-    """(seconds, queries per chunk at most, ledger entries booked) for `count` imported orders."""
+ACCRUAL_FLOOR_LOCK = "SELECT id FROM deals_order WHERE id = ANY(%(orders)s) ORDER BY id FOR UPDATE"
+#: The same commission lines and accrual entries as orders_accrue, by one statement that
+#: knows the answer: each product's rule and amount at Tier 2 (PRODUCTS), earned where the
+#: firm has a verified tax form; an explanation of about the same length as ours.
+ACCRUAL_FLOOR = """
+WITH products (category, rule_key, rate, amount) AS (
+    SELECT * FROM unnest(%(categories)s::text[], %(rules)s::text[], %(rates)s::numeric[],
+        %(amounts)s::bigint[])
+),
+taxed AS (
+    SELECT DISTINCT firm_id FROM partners_taxdocument
+    WHERE tenant_id = %(t)s AND status = 'verified' AND firm_id IN (
+        SELECT firm_id FROM deals_order WHERE id = ANY(%(orders)s))
+),
+lines AS (
+    INSERT INTO commissions_commissionline (tenant_id, order_id, order_line_id, firm_id,
+        program_id, version_id, rule_key, rule_name, tier_key, basis_minor, rate, amount_minor,
+        currency, earned, explanation, completed_on, calculated_at)
+    SELECT o.tenant_id, o.id, ol.id, o.firm_id, en.program_id, %(version)s, p.rule_key,
+        p.rule_key, en.tier_key, coalesce(ol.price_minor, 0), p.rate,
+        CASE WHEN taxed.firm_id IS NULL THEN 0 ELSE p.amount END, o.currency,
+        taxed.firm_id IS NOT NULL,
+        p.rule_key || ' at ' || en.tier_key || ': ' || p.rate || ' of ' || ol.price_minor
+            || ' = ' || to_char(p.amount / 100.0, 'FM999,999,990.00') || ' ' || o.currency
+            || CASE WHEN taxed.firm_id IS NULL THEN '; no valid tax form' ELSE '' END,
+        o.completed_on, now()
+    FROM deals_order o
+    JOIN deals_orderline ol ON ol.order_id = o.id
+    JOIN products p ON p.category = ol.product_category
+    JOIN partners_enrolment en ON en.firm_id = o.firm_id AND en.program_id = %(program)s
+    LEFT JOIN taxed ON taxed.firm_id = o.firm_id
+    WHERE o.id = ANY(%(orders)s)
+    RETURNING id, tenant_id, firm_id, program_id, order_line_id, amount_minor, earned,
+        currency, completed_on, explanation, version_id
+)
+INSERT INTO commissions_ledgerentry (tenant_id, firm_id, program_id, currency, kind,
+    amount_minor, key, occurred_on, booked_on, due_on, commission_line_id, version_id, memo,
+    created_at)
+SELECT tenant_id, firm_id, program_id, currency, 'accrual', amount_minor,
+    'accrual:line:' || order_line_id || ':program:' || program_id, completed_on,
+    completed_on, %(due)s, id, version_id, explanation, now()
+FROM lines WHERE earned AND amount_minor <> 0
+"""
+ACCRUED = """
+SELECT cl.order_line_id, cl.program_id, cl.rule_key, cl.amount_minor, cl.earned, e.key,
+    e.amount_minor, e.due_on
+FROM commissions_commissionline cl
+LEFT JOIN commissions_ledgerentry e ON e.commission_line_id = cl.id
+WHERE cl.order_id = ANY(%s)
+"""
+
+
+def accrued(orders: list[int]) -> set[tuple]:
+    """What an accrual of these orders made: each line's rule, amount and entry."""
+    with connection.cursor() as cursor:
+        cursor.execute(ACCRUED, [orders])
+        return set(cursor.fetchall())
+
+
+def accrual_floor(tenant, program, orders: list[int], chunk: int) -> tuple[float, set[tuple]]:
+    """The floor's time over the same orders and chunks as ours, and what it made: per
+    chunk the orders' lock and one INSERT of the lines with their entries, then the
+    foreign-key checks COMMIT would make (`SET CONSTRAINTS ALL IMMEDIATE`). Rolled back."""
+    from commissions import ledger
+    from programs.selectors import version_in_force
+    from tenants import rls
+
+    version = version_in_force(program, JUNE)
+    params = {
+        "t": tenant.pk,
+        "program": program.pk,
+        "version": version.pk,
+        "due": ledger.due_day(ledger.policy_of(version), JUNE),
+        "categories": [p[1] for p in PRODUCTS],
+        "rules": [p[4] for p in PRODUCTS],
+        "rates": [p[5] for p in PRODUCTS],
+        "amounts": [p[6] for p in PRODUCTS],
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        rls.carry_scope(connection)
+        started = time.perf_counter()
+        for start in range(0, len(orders), chunk):
+            params["orders"] = orders[start : start + chunk]
+            cursor.execute(ACCRUAL_FLOOR_LOCK, params)
+            cursor.execute(ACCRUAL_FLOOR, params)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        elapsed = time.perf_counter() - started
+        made = accrued(orders)
+        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE commissions_commissionline, commissions_ledgerentry")
+    return elapsed, made
+
+
+def measure_accruals(tenant, program, firms: list[int], count: int, chunk: int):
+    """(floor seconds, our seconds, queries per chunk at most, ledger entries booked, whether
+    ours made what the floor made) for `count` imported orders."""
     from commissions.accruals import orders_accrue
     from commissions.models import LedgerEntry
 
@@ -468,6 +564,7 @@ def measure_accruals(tenant, firms: list[int], count: int, chunk: int) -> tuple[
     orders = load_orders(tenant.pk, buyers, JUNE, len(PRODUCTS), "June customer")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    floor, floor_made = accrual_floor(tenant, program, orders, chunk)
     before = LedgerEntry.objects.filter(booked_on=JUNE).count()
     profiler = cProfile.Profile() if os.environ.get("PRM_BENCH_PROFILE_ACCRUAL") else None
     queries, started = 0, time.perf_counter()
@@ -483,7 +580,12 @@ def measure_accruals(tenant, firms: list[int], count: int, chunk: int) -> tuple[
     if profiler:  # PRM_BENCH_PROFILE_ACCRUAL=1: where the accrual's time goes, on stderr
         for order in ("tottime", "cumulative"):
             pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(25)
-    return elapsed, queries, LedgerEntry.objects.filter(booked_on=JUNE).count() - before
+    booked = LedgerEntry.objects.filter(booked_on=JUNE).count() - before
+    ours_made = accrued(orders)
+    if os.environ.get("PRM_BENCH_DIFF"):
+        print("ours only", sorted(ours_made - floor_made)[:5])
+        print("floor only", sorted(floor_made - ours_made)[:5])
+    return floor, elapsed, queries, booked, ours_made == floor_made
 
 
 # -- the CSV export, in child processes ----------------------------------------------------
@@ -607,13 +709,25 @@ def run(n: int, args, export: bool) -> None:
         print(f"  {float(query['time']):6.2f} s  {query['sql'][:110]}")
 
     with tenant_scope(tenant):
-        seconds, chunk_queries, booked = measure_accruals(
-            tenant, firms, args.accrual_orders, args.chunk
+        floor, seconds, chunk_queries, booked, same = measure_accruals(
+            tenant, program, firms, args.accrual_orders, args.chunk
         )
+    count = args.accrual_orders
     print(
-        f"orders_accrue: {args.accrual_orders:,} imported orders ({len(PRODUCTS)} lines each) "
-        f"in chunks of {args.chunk:,}: {seconds:.2f} s = {args.accrual_orders / seconds:,.0f} "
-        f"orders/s, {booked:,} accruals booked, at most {chunk_queries} queries per chunk"
+        f"accruals of {count:,} imported orders ({len(PRODUCTS)} lines each) in chunks of "
+        f"{args.chunk:,}:"
+    )
+    print(
+        f"  floor (lock + one INSERT of lines and entries):  {floor:6.2f} s = "
+        f"{count / floor:,.0f} orders/s"
+    )
+    print(
+        f"  commissions.accruals.orders_accrue:             {seconds:6.2f} s = "
+        f"{count / seconds:,.0f} orders/s, at most {chunk_queries} queries per chunk"
+    )
+    print(
+        f"  ratio ours / floor: {seconds / floor:.2f}x   {booked:,} accruals booked, "
+        f"same lines and entries as the floor: {same}"
     )
 
     if export:
