@@ -2,6 +2,7 @@
 
 import calendar
 import datetime
+from operator import itemgetter
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -136,11 +137,9 @@ def entries_insert_new(entries: list[dict]) -> None:
     like the accrual of a line just calculated), as rows: COPY on PostgreSQL. Each entry
     is its column values (`tenant_id`, `program_id` and `entry_fields`); a key that exists
     after all fails the whole transaction on the unique (tenant, key) constraint."""
-    now = timezone.now()
-    rows = [
-        tuple(now if name == "created_at" else values.get(name) for name in ENTRY_FIELDS)
-        for values in entries
-    ]
+    blank = dict.fromkeys(ENTRY_FIELDS)
+    now, row_of = timezone.now(), itemgetter(*ENTRY_FIELDS)  # a row per entry, at C speed
+    rows = [row_of({**blank, **values, "created_at": now}) for values in entries]
     insert_rows(LedgerEntry, ENTRY_FIELDS, rows)
 
 

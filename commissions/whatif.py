@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from commissions.accruals import _contract_months, _facts, _rules_of, _tier_names, _work
+from commissions.accruals import (
+    _contract_months,
+    _facts,
+    _rules_of,
+    _tier_names,
+    _work,
+    lines_by_order,
+    order_rows,
+)
 from commissions.calculation import line_outcome
 from commissions.models import CommissionLine
 from deals.models import Order
@@ -132,19 +140,15 @@ def what_if(
 
 def _what_if(version, start, end, *, chunk, progress) -> WhatIf:
     program = version.program
-    orders = list(
+    orders = order_rows(
         Order.objects.filter(
             completed_on__range=(start, end),
             firm__isnull=False,
             firm_id__in=Enrolment.objects.filter(program=program).values("firm_id"),
-        )
-        .select_related("registration", "customer")
-        .prefetch_related("lines")
-        .order_by("pk")
+        ).order_by("pk")
     )
     pairs = [(o, e) for o, e in _work(orders) if e.program_id == program.pk]
-    # each `order.lines.all()` builds a scoped queryset: read the prefetched lines once
-    lines_of = {o.pk: list(o.lines.all()) for o in orders}
+    lines_of = lines_by_order(orders)
     event_days: dict[datetime.date, set[int]] = defaultdict(set)
     for order, enrolment in pairs:
         event_days[order.completed_on].add(enrolment.pk)
