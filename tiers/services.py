@@ -57,18 +57,27 @@ def effective_date(
     return outcome.enrolment.term_end + ONE_DAY  # next_term_start
 
 
-def _ensure_history(enrolments: list[Enrolment]) -> None:
-    """Record the approval tier for enrolments that have no tier history yet."""
+def _ensure_history(
+    enrolments: list[Enrolment], next_from: dict[int, datetime.date] | None = None
+) -> None:
+    """Record the approval tier for enrolments that have no tier history yet. Where a change
+    from a later day follows at once (`next_from`: enrolment id -> its first day), the
+    approval period is written already ended the day before, as `tier_changes_record`
+    would end it: one write per row, not an insert and then an update."""
     with_history = set(
         TierAssignment.objects.filter(
             enrolment_id__in=id_set(e.pk for e in enrolments)
         ).values_list("enrolment_id", flat=True)
     )
-    _assignments_insert(
-        (e.tenant_id, e.pk, e.tier_key, e.approved_at.date(), AssignmentSource.INITIAL, *INITIAL)
-        for e in enrolments
-        if e.pk not in with_history
-    )
+    next_from = next_from or {}
+    rows = []
+    for e in enrolments:
+        if e.pk in with_history:
+            continue
+        start, after = e.approved_at.date(), next_from.get(e.pk)
+        end = after - ONE_DAY if after is not None and start < after else None
+        rows.append((e.tenant_id, e.pk, e.tier_key, start, AssignmentSource.INITIAL, *INITIAL, end))
+    _assignments_insert(rows, ended=True)
 
 
 ASSIGNMENT_FIELDS = (
@@ -90,11 +99,12 @@ ASSIGNMENT_FIELDS = (
 INITIAL = (None, None, "", None)  # no evaluation, nothing replaced, no reason, no author
 
 
-def _assignments_insert(rows) -> None:
-    """Insert open-ended assignments (tenant, enrolment, tier, from, source, evaluation id,
-    replaced row id, reason, user id)."""
+def _assignments_insert(rows, *, ended: bool = False) -> None:
+    """Insert assignments (tenant, enrolment, tier, from, source, evaluation id, replaced row
+    id, reason, user id), open-ended, or with `ended` each row's last day after those."""
     now = timezone.now()
-    insert_rows(TierAssignment, ASSIGNMENT_FIELDS, [(*row, None, None, now) for row in rows])
+    tail = (None, now) if ended else (None, None, now)
+    insert_rows(TierAssignment, ASSIGNMENT_FIELDS, [(*row, *tail) for row in rows])
 
 
 @dataclass(frozen=True)
@@ -217,16 +227,18 @@ def tiers_evaluate(
     todo = [e for e in enrolments if e.pk not in done]
     if not todo:
         return []
-    _ensure_history(todo)
     outcomes = engine.evaluate(version, todo, period)
-    evaluations = _evaluations_store(
-        [_evaluation(tenant, version, o, period, run_key, today) for o in outcomes]
-    )
+    evaluations = [_evaluation(tenant, version, o, period, run_key, today) for o in outcomes]
+    changes = _changes(program, [e for e in evaluations if e.status == EvaluationStatus.SCHEDULED])
+    for change in changes:
+        if change.valid_from <= today:  # recorded below, so stored as applied (not updated)
+            change.evaluation.status = EvaluationStatus.APPLIED
+    _evaluations_store(evaluations)
     _results_store(tenant, evaluations, outcomes)
-    scheduled = [e for e in evaluations if e.status == EvaluationStatus.SCHEDULED]
+    _ensure_history(todo, {c.enrolment.pk: c.valid_from for c in changes})
     _withdraw_plans(outcomes, today)
-    _assign_many(program, scheduled, today)
-    notify_tier_changes(scheduled, {o.enrolment.pk: o for o in outcomes})
+    tier_changes_record(changes, today=today)
+    notify_tier_changes([c.evaluation for c in changes], {o.enrolment.pk: o for o in outcomes})
     standings_from_evaluation(
         tenant=tenant,
         verdicts=[
@@ -352,8 +364,9 @@ def _withdraw_plans(outcomes: list[engine.Outcome], today: datetime.date) -> Non
     ).update(status=EvaluationStatus.DISMISSED)
 
 
-def _assign_many(program: Program, evaluations: list[TierEvaluation], today: datetime.date) -> None:
-    """Record the scheduled evaluations' changes; those whose day has come are applied."""
+def _changes(program: Program, evaluations: list[TierEvaluation]) -> list[TierChange]:
+    """The tier history rows the scheduled evaluations append: each from its effective day,
+    or from the first day after the program's latest closed month."""
     changes = []
     last_closed = last_closed_day(program) if evaluations else None
     for evaluation in evaluations:
@@ -373,14 +386,7 @@ def _assign_many(program: Program, evaluations: list[TierEvaluation], today: dat
                 reason=reason,
             )
         )
-    tier_changes_record(changes, today=today)
-    applied = [c.evaluation for c in changes if c.valid_from <= today]
-    if applied:
-        TierEvaluation.objects.filter(pk__in=id_set(e.pk for e in applied)).update(
-            status=EvaluationStatus.APPLIED
-        )
-        for evaluation in applied:
-            evaluation.status = EvaluationStatus.APPLIED
+    return changes
 
 
 def _evaluation(tenant, version, outcome, period, run_key, today) -> TierEvaluation:
