@@ -194,6 +194,27 @@ def queries_per_request(tenant, partner, staff, token, explain=False) -> dict[st
     return counts
 
 
+def profile_requests(partner, staff, token, repeats: int) -> None:
+    """Each endpoint `repeats` times in this process under cProfile: where a request's
+    Python time goes (the test client, not gunicorn; the middleware and views are the same)."""
+    import cProfile
+    import pstats
+
+    clients = {"partner": Client(), "staff": Client(), "key": Client(), None: Client()}
+    clients["partner"].force_login(partner)
+    clients["staff"].force_login(staff)
+    for label, path, who in ENDPOINTS:
+        headers = {"Authorization": f"Api-Key {token}"} if who == "key" else {}
+        clients[who].get(path, headers=headers)
+        started = time.perf_counter()
+        with cProfile.Profile() as profile:
+            for _ in range(repeats):
+                clients[who].get(path, headers=headers)
+        per_request = (time.perf_counter() - started) / repeats * 1000
+        print(f"\n== {label}: {per_request:.1f} ms per request under the profiler")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+
+
 # -- the server ----------------------------------------------------------------------------
 
 
@@ -351,6 +372,9 @@ def run(args) -> None:
         f"{args.commission_lines:,} commission lines in {time.perf_counter() - started:.0f} s"
     )
     queries_full = queries_per_request(tenant, partner, staff, token, explain=args.explain)
+    if args.profile:
+        profile_requests(partner, staff, token, args.profile)
+        return
 
     sessions = {}
     for who, user in (("partner", partner), ("staff", staff)):
@@ -397,6 +421,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--explain", action="store_true", help="print each query's plan")
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="profile N requests per endpoint, no server"
+    )
     parser.add_argument(
         "--server",
         nargs="+",

@@ -66,7 +66,8 @@ def _copy_buffer(raw_cursor, sql: str, buffer: io.StringIO) -> None:
 
 
 def in_throwaway_database(run: Callable[[], None]) -> None:
-    """Run the benchmark in a fresh database that is dropped afterwards (PostgreSQL only)."""
+    """Run the benchmark in a fresh database that is dropped afterwards (PostgreSQL only;
+    kept with PRM_BENCH_KEEP=1)."""
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the benchmark uses COPY).")
     # bench_<name>, not the test suite's test_<name>: a test run may be using that one
@@ -79,7 +80,10 @@ def in_throwaway_database(run: Callable[[], None]) -> None:
         with all_tenants():
             run()
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if os.environ.get("PRM_BENCH_KEEP"):  # to measure again without loading again
+            print(f"kept database {connection.settings_dict['NAME']}")
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def ids(table: str, tenant_id: int) -> list[int]:

@@ -8,6 +8,8 @@ that reproduces, byte for byte, one step of commissions.exports' Python writer:
 `CONSTANTS`, joined once into the query, with `CONSTANT_PARAMS` as its parameters.
 """
 
+from decimal import Decimal
+
 # the characters openpyxl's ILLEGAL_CHARACTERS_RE matches (PostgreSQL text holds no NUL)
 ILLEGAL = "".join(map(chr, [*range(1, 9), 11, 12, *range(14, 32)]))
 CONSTANTS = "(SELECT %s::text AS illegal, %s::text AS illegal_class) AS k"
@@ -44,12 +46,19 @@ def text_field(cleaned: str) -> str:
     )
 
 
-def amount(minor: str, places: str) -> str:
-    """Minor units as _amount_text writes them ("-12.50" with 2 places, "-1250" with 0)."""
-    return (
-        f"CASE WHEN {places} = 0 THEN {minor}::text "
-        f"ELSE round({minor}::numeric / power(10::numeric, {places}), {places})::text END"
-    )
+def amount(minor: str, unit: str) -> str:
+    """Minor units as _amount_text writes them ("-12.50" with 2 places, "-1250" with 0).
+
+    `unit` is the currency's minor unit as a numeric with that many decimals (`unit_of`):
+    a product's scale is the sum of its factors' scales, so -1250 * 0.01 is -12.50, exactly
+    and without the division and rounding that cost a fifth of the export.
+    """
+    return f"({minor} * {unit})::text"
+
+
+def unit_of(places: int) -> Decimal:
+    """The minor unit with `places` decimals: 1 (JPY), 0.01 (USD), 0.001 (KWD)."""
+    return Decimal(1).scaleb(-places)
 
 
 def date(column: str) -> str:

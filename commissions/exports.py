@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -32,6 +32,7 @@ from commissions.rates import bases_by_version_number, bases_of_program, rate_te
 from commissions.statements import statement_of
 from partners.branding import logo_data_uri
 from tenants.money import exponent, from_minor
+from tenants.rls import carry_scope
 from tenants.scope import streamed_in_scope
 
 CHUNK_ROWS = 2000
@@ -327,22 +328,22 @@ def _lines_in_database(batch: PayoutBatch) -> tuple[str, list]:
     columns = ", ".join(["pk", "firm_id", "name", *TOTALS, "status", "hold_reason"])
     name = csv_sql.text_field(csv_sql.clean("l.name"))
     hold = csv_sql.text_field(csv_sql.clean("l.hold_reason"))
-    places = "batch_currency.places"
-    partner = csv_sql.fields(name, "status.field", hold, csv_sql.amount("l.payable_minor", places))
+    unit = "batch_currency.unit"
+    partner = csv_sql.fields(name, "status.field", hold, csv_sql.amount("l.payable_minor", unit))
     summary = csv_sql.row(
-        name, *(csv_sql.amount(f"l.{total}", places) for total in TOTALS), "status.field", hold
+        name, *(csv_sql.amount(f"l.{total}", unit) for total in TOTALS), "status.field", hold
     )
     return (
         f"SELECT l.pk, l.firm_id, l.name AS sort_name, {partner} AS partner, {summary} AS row "
         f"FROM ({sql}) AS l({columns}) CROSS JOIN {csv_sql.CONSTANTS} "
         "JOIN unnest(%s::text[], %s::text[]) AS status(value, field) ON status.value = l.status "
-        "JOIN (SELECT %s::int AS places) AS batch_currency ON true "
+        "JOIN (SELECT %s::numeric AS unit) AS batch_currency ON true "
         "OFFSET 0",  # each line's fields made once, not once per entry that joins it
         [
             *params,
             *csv_sql.CONSTANT_PARAMS,
             *_label_arrays(STATUS_LABELS),
-            exponent(batch.currency),
+            csv_sql.unit_of(exponent(batch.currency)),
         ],
     )
 
@@ -371,7 +372,7 @@ def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
         field["rule_key"],
         field["tier_key"],
         "coalesce(rate.field, '')",
-        csv_sql.amount("c.amount_minor", "currency.places"),
+        csv_sql.amount("c.amount_minor", "currency.unit"),
         field["currency"],
         field["key"],
         field["memo"],
@@ -382,7 +383,7 @@ def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
         f"CROSS JOIN {csv_sql.CONSTANTS} OFFSET 0) AS c "
         f"JOIN ({lines_sql}) AS p ON p.firm_id = c.firm_id "
         "JOIN unnest(%s::text[], %s::text[]) AS kind(value, field) ON kind.value = c.kind "
-        "JOIN unnest(%s::text[], %s::int[]) AS currency(code, places) "
+        "JOIN unnest(%s::text[], %s::numeric[]) AS currency(code, unit) "
         "ON currency.code = c.currency "
         "LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) "
         "AS rate(version_id, rule_key, rate, currency, field) "
@@ -397,7 +398,7 @@ def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
         *lines_params,
         *_label_arrays(KIND_LABELS),
         codes,
-        [exponent(code) for code in codes],
+        [csv_sql.unit_of(exponent(code)) for code in codes],
         *rates,
     ]
     return sql, params
@@ -414,11 +415,21 @@ def _csv_in_database(batch: PayoutBatch) -> Iterator[bytes]:
 
 
 def _lines_fetched(sql: str, params: list) -> Iterator[bytes]:
-    """The query's one-column rows of text, joined and encoded, CHUNK_ROWS at a time."""
-    with connection.chunked_cursor() as cursor:  # a server-side cursor
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(CHUNK_ROWS):
-            yield "".join([text for (text,) in rows]).encode()
+    """The query's one-column rows of text, joined and encoded, CHUNK_ROWS at a time.
+
+    Streamed as PostgreSQL produces them (libpq's chunked rows mode), in a transaction
+    carrying the tenant scope for row-level security: a server-side cursor outside a
+    transaction is WITH HOLD, which materialises the whole result before the first row.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        carry_scope(connection)  # raw psycopg below: the execute wrapper does not see it
+        stream = cursor.cursor.stream(sql, params, size=CHUNK_ROWS)
+        try:
+            rows = (text for (text,) in stream)
+            while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+                yield "".join(chunk).encode()
+        finally:  # a download given up half-way: cancel the query before the rollback
+            stream.close()  # (an open stream holds the connection's lock)
 
 
 def _csv_chunks(rows: Iterable[Row]) -> Iterator[bytes]:

@@ -359,3 +359,22 @@ def test_finance_downloads_every_settled_entry_streamed_after_the_view_returned(
     stranger = Client()
     stranger.force_login(outsider)
     assert stranger.get(url).status_code in (302, 403, 404)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_abandoned_half_way_leaves_the_connection_usable(monkeypatch):
+    """A client that hangs up mid-download closes the stream: the database stops sending
+    the rows, and the next request on the same connection is answered."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the rows are streamed by the database only on PostgreSQL")
+    monkeypatch.setattr("commissions.exports.CHUNK_ROWS", 1)  # one detail row per chunk
+    scenario = may_batch()
+    with tenant_scope(scenario.tenant):
+        stream = batch_csv(scenario.batch)
+        header, first = next(stream), next(stream)
+        stream.close()  # what the server does when the client goes away
+
+        assert header.startswith(b"partner,line status")
+        assert first.count(b"\r\n") == 1
+        assert PayoutLine.objects.filter(batch=scenario.batch).count() == 4
+    assert not connection.in_atomic_block
