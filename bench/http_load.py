@@ -127,7 +127,7 @@ def load_commission_lines(tenant_id, program_id, firm_id, start, count) -> None:
             "firm_id, program_id, rule_key, rule_name, tier_key, basis_minor, rate, "
             "amount_minor, currency, earned, explanation, completed_on, calculated_at) "
             "SELECT %s, o.id, l.id, o.firm_id, %s, 'connect', 'Connect', 'tier-2', 100000, "
-            "'0.30', 30000, 'USD', true, 'Connect: 30 %% of line amount', o.completed_on, "
+            "'0.3', 30000, 'USD', true, 'Connect: 30 %% of line amount', o.completed_on, "
             "now() FROM deals_order o JOIN deals_orderline l ON l.order_id = o.id "
             "WHERE o.tenant_id = %s AND NOT EXISTS "
             "(SELECT 1 FROM commissions_commissionline c WHERE c.order_line_id = l.id)",
@@ -213,6 +213,7 @@ def profile_requests(partner, staff, token, repeats: int) -> None:
         per_request = (time.perf_counter() - started) / repeats * 1000
         print(f"\n== {label}: {per_request:.1f} ms per request under the profiler")
         pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
 
 
 # -- the server ----------------------------------------------------------------------------

@@ -44,8 +44,8 @@ NOW = "2026-06-01 12:00:00+00"
 LINES_PER_ORDER = 10
 #: (product code, category, price minor, monthly fee minor, rule key, rate, commission minor)
 PRODUCTS = [
-    ("CONNECT", "connect_services_erp", 1_000_000, None, "connect-services-erp", "0.30", 300_000),
-    ("SYNC", "erp_sync_monthly_fee", 0, 50_000, "erp-sync-monthly-fee", "0.30", 180_000),
+    ("CONNECT", "connect_services_erp", 1_000_000, None, "connect-services-erp", "0.3", 300_000),
+    ("SYNC", "erp_sync_monthly_fee", 0, 50_000, "erp-sync-monthly-fee", "0.3", 180_000),
     ("PLATFORM", "platform_cart", 2_400_000, None, "platform-referral", "1000", 100_000),
     ("ADDON", "add_on_bundle", 120_000, None, "add-on-bundle-referral", "350", 35_000),
 ]

@@ -425,6 +425,10 @@ def run(n: int) -> None:
         f"{ours:8.2f} s, {len(captured)} queries"
     )
     print(f"ratio ours / floor: {ours / floor:.2f}x   (resulting tier, status): {tiers}")
+    in_sql = sum(float(query["time"]) for query in captured.captured_queries)
+    print(f"  of which in SQL statements {in_sql:.2f} s (COPY, commit included), the rest Python")
+    for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:8]:
+        print(f"  {float(query['time']):6.2f} s  {query['sql'][:110]}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ CONSTANTS = "(SELECT %s::text AS illegal, %s::text AS illegal_class) AS k"
 CONSTANT_PARAMS = [ILLEGAL, f"[{ILLEGAL}]"]
 ROW_END = r"E'\r\n'"  # csv.writer's line terminator
 NEEDS_QUOTES = '",\r\n'
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet_text makes these inert
 
 
 def field(text: str) -> str:
@@ -37,11 +38,16 @@ def clean(column: str) -> str:
 
 
 def text_field(cleaned: str) -> str:
-    """A cleaned text as spreadsheet_text, then csv.writer, write it."""
-    inert = rf"CASE WHEN {cleaned} ~ '^[=+@\t\r-]' THEN '''' ELSE '' END"
+    """A cleaned text as spreadsheet_text, then csv.writer, write it.
+
+    strpos and ascii, not regular expressions: a regular expression converts the whole text
+    to wide characters first, and this runs for every text cell of the export.
+    """
+    starts = ", ".join(str(ord(char)) for char in FORMULA_STARTS)
+    inert = f"CASE WHEN ascii({cleaned}) IN ({starts}) THEN '''' ELSE '' END"
+    quoted = " OR ".join(f"strpos({cleaned}, chr({ord(char)})) > 0" for char in NEEDS_QUOTES)
     return (
-        rf"""CASE WHEN {cleaned} ~ '[",\r\n]' """
-        f"""THEN '"' || {inert} || replace({cleaned}, '"', '""') || '"' """
+        f"""CASE WHEN {quoted} THEN '"' || {inert} || replace({cleaned}, '"', '""') || '"' """
         f"ELSE {inert} || {cleaned} END"
     )
 
@@ -62,8 +68,10 @@ def unit_of(places: int) -> Decimal:
 
 
 def date(column: str) -> str:
-    """A date as str() writes it (2026-05-12), '' for NULL."""
-    return f"coalesce(to_char({column}, 'YYYY-MM-DD'), '')"
+    """A date as str() writes it (2026-05-12), '' for NULL: its text in the ISO DateStyle,
+    which psycopg requires of every connection (it reads no other). to_char cost 0.2 s more
+    at 188,000 entries."""
+    return f"coalesce({column}::text, '')"
 
 
 def fields(*expressions: str) -> str:

@@ -13,11 +13,13 @@ import csv
 import datetime
 import io
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from babel.numbers import list_currencies
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from openpyxl import Workbook
@@ -31,13 +33,14 @@ from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
 from commissions.rates import bases_by_version_number, bases_of_program, rate_text
 from commissions.statements import statement_of
 from partners.branding import logo_data_uri
+from programs.models import CommissionRule
 from tenants.money import exponent, from_minor
 from tenants.rls import carry_scope
 from tenants.scope import streamed_in_scope
 
 CHUNK_ROWS = 2000
 CSV_CHUNK_CHARS = 64 * 1024
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = csv_sql.FORMULA_STARTS
 
 DETAIL_HEADER = (
     "partner",
@@ -296,21 +299,49 @@ ORDER_LABEL = (  # as _order_label
 )
 
 
-def _rate_fields(batch: PayoutBatch, entries) -> list[list]:
-    """Each distinct (version, rule, rate, currency) of the entries and its rate field, as
-    five arrays (NULL keys as 0 and '')."""
-    bases = bases_of_program(batch.program_id)
-    keys = ("commission_line__version_id", "commission_line__rule_key", "commission_line__rate")
+# The detail query joins the rate fields of every rate the program's rules can give a line
+# (`_rate_fields`). A line with another rate (none is known) gets this mark in place of its
+# field, and Python writes the field (`_rates_filled`): clean() removes these control
+# characters from every text, so in a row they can only be the mark.
+UNKNOWN_UNIT = "0.01"  # babel's precision for a code it does not know: 2
+RATE_MARK = "\x01"
+RATE_MARKED = re.compile("\x01([0-9]*)\x02([^\x02]*)\x02([^\x02]*)\x02([^\x03]*)\x03")
+RATE_OR_MARK = (
+    "CASE WHEN rate.field IS NOT NULL THEN rate.field WHEN c.rate IS NULL THEN '' "
+    "ELSE chr(1) || coalesce(c.version_id::text, '') || chr(2) || coalesce(c.rule_key, '') "
+    "|| chr(2) || c.rate || chr(2) || c.currency || chr(3) END"
+)
+
+
+def _rate_fields(batch: PayoutBatch) -> list[list]:
+    """Each (version, rule, rate, currency) the program's rules can give a line in the batch's
+    currency, and its rate field, as five arrays; read from the rules, not from the entries."""
     arrays: list[list] = [[], [], [], [], []]
-    for version_id, rule_key, rate, currency in (
-        entries.values_list(*keys, "currency").order_by().distinct()
-    ):
-        text = _rate_cell(bases, rate, version_id, rule_key, currency)
-        row = (version_id or 0, rule_key or "", rate or "", currency, text)
-        for array, value in zip(arrays, row, strict=True):
-            array.append(value)
-    arrays[4] = [csv_sql.field(text) for text in arrays[4]]
+    rules = CommissionRule.objects.filter(version__program_id=batch.program_id)
+    for version_id, key, basis, rates in rules.values_list("version_id", "key", "basis", "rates"):
+        # as commissions.calculation writes a line's rate: str(Decimal(str(value)))
+        given = {str(Decimal(str(rate))) for rate in (rates or {}).values() if rate is not None}
+        for rate in sorted(given | {""}):
+            text = csv_sql.field(spreadsheet_text(rate_text(rate, basis, batch.currency)))
+            row = (version_id, key, rate, batch.currency, text)
+            for array, value in zip(arrays, row, strict=True):
+                array.append(value)
     return arrays
+
+
+def _rates_filled(batch: PayoutBatch) -> Callable[[str], str]:
+    """Rows of text -> the same rows with each marked rate written as its field."""
+    bases = bases_of_program(batch.program_id)
+
+    def field(mark: re.Match) -> str:
+        version_id, rule_key, rate, currency = mark.groups()
+        version = int(version_id) if version_id else None
+        return csv_sql.field(_rate_cell(bases, rate, version, rule_key or None, currency))
+
+    def filled(text: str) -> str:
+        return RATE_MARKED.sub(field, text) if RATE_MARK in text else text
+
+    return filled
 
 
 def _label_arrays(labels: dict) -> list[list]:
@@ -351,8 +382,8 @@ def _lines_in_database(batch: PayoutBatch) -> tuple[str, list]:
 def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
     """SQL (and parameters) of the detail rows, one text line per settled entry, in order."""
     entries = LedgerEntry.objects.filter(settlement__batch=batch)
-    rates = _rate_fields(batch, entries)
-    codes = sorted(set(rates[3]))
+    rates = _rate_fields(batch)
+    codes = sorted({batch.currency, *list_currencies()})  # joined, not read off the entries
     entry_sql, entry_params = (
         entries.values_list(*ENTRY_COLUMNS.values()).order_by().query.sql_with_params()
     )
@@ -371,8 +402,8 @@ def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
         field["product"],
         field["rule_key"],
         field["tier_key"],
-        "coalesce(rate.field, '')",
-        csv_sql.amount("c.amount_minor", "currency.unit"),
+        RATE_OR_MARK,
+        csv_sql.amount("c.amount_minor", f"coalesce(currency.unit, {UNKNOWN_UNIT})"),
         field["currency"],
         field["key"],
         field["memo"],
@@ -383,7 +414,7 @@ def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
         f"CROSS JOIN {csv_sql.CONSTANTS} OFFSET 0) AS c "
         f"JOIN ({lines_sql}) AS p ON p.firm_id = c.firm_id "
         "JOIN unnest(%s::text[], %s::text[]) AS kind(value, field) ON kind.value = c.kind "
-        "JOIN unnest(%s::text[], %s::numeric[]) AS currency(code, unit) "
+        "LEFT JOIN unnest(%s::text[], %s::numeric[]) AS currency(code, unit) "
         "ON currency.code = c.currency "
         "LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) "
         "AS rate(version_id, rule_key, rate, currency, field) "
@@ -409,12 +440,12 @@ def _csv_in_database(batch: PayoutBatch) -> Iterator[bytes]:
     detail_sql, detail_params = _detail_in_database(batch, lines_sql, lines_params)
     summary_sql = f"SELECT p.row FROM ({lines_sql}) AS p ORDER BY p.sort_name, p.pk"
     yield from _csv_chunks([DETAIL_HEADER])
-    yield from _lines_fetched(detail_sql, detail_params)
+    yield from _lines_fetched(detail_sql, detail_params, _rates_filled(batch))
     yield from _csv_chunks([(), SUMMARY_HEADER])
     yield from _lines_fetched(summary_sql, lines_params)
 
 
-def _lines_fetched(sql: str, params: list) -> Iterator[bytes]:
+def _lines_fetched(sql: str, params: list, filled: Callable[[str], str] = str) -> Iterator[bytes]:
     """The query's one-column rows of text, joined and encoded, CHUNK_ROWS at a time.
 
     Streamed as PostgreSQL produces them (libpq's chunked rows mode), in a transaction
@@ -427,7 +458,7 @@ def _lines_fetched(sql: str, params: list) -> Iterator[bytes]:
         try:
             rows = (text for (text,) in stream)
             while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
-                yield "".join(chunk).encode()
+                yield filled("".join(chunk)).encode()
         finally:  # a download given up half-way: cancel the query before the rollback
             stream.close()  # (an open stream holds the connection's lock)
 

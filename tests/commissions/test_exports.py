@@ -22,7 +22,7 @@ from commissions.exports import (
     spreadsheet_text,
     statement_pdf,
 )
-from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
+from commissions.models import CommissionLine, EntryKind, LedgerEntry, PayoutBatch, PayoutLine
 from commissions.payouts import batch_build
 from commissions.statements import statement_of
 from partners.models import Enrolment, PartnerFirm, PayoutProfile
@@ -318,6 +318,9 @@ def test_postgresql_writes_the_same_csv_bytes_as_python(may):
     correct(may.tenant, may.batch.program, may.muller, EntryKind.ADJUSTMENT, "1.05", HOSTILE)
     with tenant_scope(may.tenant):
         PartnerFirm.objects.filter(pk=may.hyperlink.pk).update(name='=Q\x1b"uoted, Ltd"')
+        # a rate none of the program's rules gives: written by Python, in the same place
+        odd = CommissionLine.objects.filter(firm=may.muller, earned=True).order_by("pk").first()
+        CommissionLine.objects.filter(pk=odd.pk).update(rate="0.123")
         june, _ = batch_build(tenant=may.tenant, program=may.batch.program, period=D(2026, 6, 1))
         ours = b"".join(batch_csv(june)) + b"".join(batch_csv(may.batch))
         python = b"".join(_csv_in_python(june)) + b"".join(_csv_in_python(may.batch))
@@ -327,6 +330,7 @@ def test_postgresql_writes_the_same_csv_bytes_as_python(may):
     assert '"Said ""pay twice"", then\r\nleft =1+1"' in text  # a quoted memo, kept whole
     assert "\x07" not in text and "\x1b" not in text
     assert '"\'=Q""uoted, Ltd"""' in text
+    assert ",12.3 %," in text
 
 
 @pytest.mark.django_db(transaction=True)
