@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from partners.models import ReviewStatus
+from tests.partners.conftest import load_program
 from tests.tiers.conftest import (
     D,
     activity,
@@ -289,3 +290,25 @@ def test_a_current_quarter_run_of_an_immediate_program_takes_effect_the_same_day
     assert evaluation.resulting_tier == "tier-2"
     assert evaluation.effective_on == MARCH_20
     assert held(tenant, enrolment, MARCH_20) == "tier-2"
+
+
+def test_lead_with_call_counts_each_lead_once_with_the_lowest_ids_as_evidence(db):
+    """Two calls on one lead count it once; the evidence lists the firm's leads, lowest id
+    first, and never another firm's (counted by the database on PostgreSQL)."""
+    loaded = load_program("cimcloud")
+    tenant, program, enrolment = join("cimcloud", JOINED, loaded=loaded)
+    _, _, other = join("cimcloud", JOINED, email="founder@otherfirm.test", loaded=loaded)
+    first = lead(tenant, enrolment, "Northwind Traders", FEBRUARY_3)
+    second = lead(tenant, enrolment, "Contoso Pharma", FEBRUARY_3)
+    theirs = lead(tenant, other, "Fabrikam Foods", FEBRUARY_3)
+    for registration in (second, first, first, theirs):
+        call(tenant, registration, "discovery_call", FEBRUARY_3 + WEEK)
+
+    evaluations = evaluate(tenant, program, as_of(MARCH_20), MARCH_20)
+
+    ours, others = (
+        results_of(tenant, next(e for e in evaluations if e.enrolment_id == x.pk))["lead-with-call"]
+        for x in (enrolment, other)
+    )
+    assert (ours.value, ours.evidence) == (Decimal(2), sorted([first.pk, second.pk]))
+    assert (others.value, others.evidence) == (Decimal(1), [theirs.pk])

@@ -7,11 +7,14 @@ number of queries (never one per partner), and returns the ids it counted as evi
 import datetime
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import BigIntegerField, Count, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from partners.models import Enrolment
@@ -38,12 +41,53 @@ def metric(key: str) -> Callable[[MetricFunction], MetricFunction]:
     return register
 
 
-def by_firm(enrolments: list[Enrolment], counted: dict[int, list[int]]) -> dict[int, Measure]:
-    """Per-firm record ids -> a count Measure for each enrolment of those firms."""
+EVIDENCE_IDS = 200  # the ids a count keeps as its evidence, lowest first
+
+Counted = dict[int, tuple[int, list[int]]]  # firm id -> (how many, the lowest ids)
+
+
+def by_firm(enrolments: list[Enrolment], counts: Counted) -> dict[int, Measure]:
+    """Per-firm counts (`counted`) -> a count Measure for each enrolment of those firms."""
+    none: tuple[int, list[int]] = (0, [])
     return {
-        e.pk: Measure(Decimal(len(counted.get(e.firm_id, []))), counted.get(e.firm_id, [])[:200])
+        e.pk: Measure(Decimal(counts.get(e.firm_id, none)[0]), counts.get(e.firm_id, none)[1])
         for e in enrolments
     }
+
+
+class _Lowest(Func):
+    """The first EVIDENCE_IDS elements of an ordered array."""
+
+    template = f"(%(expressions)s)[1:{EVIDENCE_IDS}]"
+    output_field = ArrayField(BigIntegerField())
+
+
+def counted(rows: QuerySet, firm: str = "firm_id", record: str = "pk") -> Counted:
+    """The distinct `record`s of the rows per `firm`: how many, and the lowest ids.
+
+    On PostgreSQL the database counts: one row per firm comes back, not one per record
+    (a million at 100,000 partners). Elsewhere Python counts the same.
+    """
+    rows = rows.order_by()
+    if connection.vendor == "postgresql":
+        per_firm = rows.values(firm).annotate(
+            n=Count(record, distinct=True),
+            ids=_Lowest(ArrayAgg(record, distinct=True, order_by=record)),
+        )
+        return {row[firm]: (row["n"], row["ids"]) for row in per_firm}
+    ids: dict[int, set[int]] = defaultdict(set)
+    for firm_id, pk in rows.values_list(firm, record):
+        ids[firm_id].add(pk)
+    return counts_of(ids)
+
+
+def counts_of(ids: dict[int, Iterable[int]]) -> Counted:
+    """Distinct record ids per firm -> `Counted`."""
+    counts = {}
+    for firm_id, found in ids.items():
+        distinct = sorted(set(found))
+        counts[firm_id] = (len(distinct), distinct[:EVIDENCE_IDS])
+    return counts
 
 
 def zone_of(enrolments: list[Enrolment]) -> zoneinfo.ZoneInfo:
@@ -62,14 +106,6 @@ def local_date(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.d
 def firm_ids(enrolments: list[Enrolment]) -> RawSQL | list[int]:
     """The enrolments' firms, as a value for `firm_id__in=`."""
     return id_set({e.firm_id for e in enrolments})
-
-
-def grouped(rows) -> dict[int, list[int]]:
-    """(firm id, record id) rows -> record ids per firm."""
-    by: dict[int, list[int]] = defaultdict(list)
-    for firm_id, pk in rows:
-        by[firm_id].append(pk)
-    return by
 
 
 def in_window(field: str, start: datetime.date | None, end: datetime.date) -> Q:

@@ -31,8 +31,9 @@ from tenants.money import from_minor
 from tiers.metrics import (
     Measure,
     by_firm,
+    counted,
+    counts_of,
     firm_ids,
-    grouped,
     in_window,
     local_date,
     metric,
@@ -63,8 +64,8 @@ def qualified_opportunities(enrolments, start, end, params):
         _territory(params),
         firm_id__in=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
-    ).values_list("firm_id", "pk")
-    return by_firm(enrolments, grouped(rows))
+    )
+    return by_firm(enrolments, counted(rows))
 
 
 @metric("conversion_rate")
@@ -118,7 +119,7 @@ def closed_won_opportunities(enrolments, start, end, params):
     """Registrations whose customer bound an order within N months of the referral."""
     months = params["months_after_referral"]
     zone = zone_of(enrolments)
-    counted: dict[int, set[int]] = defaultdict(set)
+    found: dict[int, set[int]] = defaultdict(set)
     for firm_id, registration_id, submitted_at, ordered_on in Order.objects.filter(
         in_window("ordered_on", start, end),
         _source(params, "registration__lead_source"),
@@ -130,24 +131,22 @@ def closed_won_opportunities(enrolments, start, end, params):
     ):
         referred_on = local_date(submitted_at, zone)
         if referred_on <= ordered_on <= add_months(referred_on, months):
-            counted[firm_id].add(registration_id)
-    return by_firm(enrolments, {firm: sorted(ids) for firm, ids in counted.items()})
+            found[firm_id].add(registration_id)
+    return by_firm(enrolments, counts_of(found))
 
 
 @metric("leads_with_sales_call")
 def leads_with_sales_call(enrolments, start, end, params):
     """Distinct registered leads with a call of the given kinds in the window."""
-    counted: dict[int, set[int]] = defaultdict(set)
-    for firm_id, registration_id in SalesActivity.objects.filter(
+    calls = SalesActivity.objects.filter(
         in_window("occurred_on", start, end),
         _source(params, "registration__lead_source"),
         kind__in=params["call_kinds"],
         vendor_attended=True,
         registration__firm_id__in=firm_ids(enrolments),
         registration__program_id__in=_programs(enrolments),
-    ).values_list("registration__firm_id", "registration_id"):
-        counted[firm_id].add(registration_id)
-    return by_firm(enrolments, {firm: sorted(ids) for firm, ids in counted.items()})
+    )
+    return by_firm(enrolments, counted(calls, "registration__firm_id", "registration_id"))
 
 
 @metric("completed_initial_orders_unique_clients")
@@ -161,7 +160,7 @@ def completed_initial_orders_unique_clients(enrolments, start, end, params):
         firm_id__in=firm_ids(enrolments),
     ).values_list("firm_id", "customer_id", "pk"):
         clients[firm_id].setdefault(customer_id, pk)
-    return by_firm(enrolments, {f: list(c.values()) for f, c in clients.items()})
+    return by_firm(enrolments, counts_of({f: c.values() for f, c in clients.items()}))
 
 
 @metric("net_revenue")

@@ -24,9 +24,9 @@ from tenants.holiday_calendar import vendor_holidays
 from tiers.metrics import (
     Measure,
     by_firm,
+    counted,
     day_start,
     firm_ids,
-    grouped,
     in_window,
     metric,
     ratio,
@@ -69,10 +69,11 @@ def attestation(enrolments, start, end, params):
         kind=params["kind"],
         status=ReviewStatus.VERIFIED,
         valid_from__lte=end,
-    ).values_list("firm_id", "pk")
-    held = grouped(rows)
+    )
+    held = counted(rows)
+    none: tuple[int, list[int]] = (0, [])
     return {
-        e.pk: Measure(Decimal(1 if held.get(e.firm_id) else 0), held.get(e.firm_id, [])[:5])
+        e.pk: Measure(Decimal(1 if held.get(e.firm_id) else 0), held.get(e.firm_id, none)[1][:5])
         for e in enrolments
     }
 
@@ -84,8 +85,8 @@ def activity_count(enrolments, start, end, params):
         firm_id__in=firm_ids(enrolments),
         kind__in=params["kinds"],
         status=ReviewStatus.VERIFIED,
-    ).values_list("firm_id", "pk")
-    return by_firm(enrolments, grouped(rows))
+    )
+    return by_firm(enrolments, counted(rows))
 
 
 @metric("certified_resources")
@@ -116,8 +117,8 @@ def certified_resources(enrolments, start, end, params):
 def designated_contacts(enrolments, start, end, params):
     rows = PartnerContact.objects.filter(
         firm_id__in=firm_ids(enrolments), designation=params["role"], is_active=True
-    ).values_list("firm_id", "pk")
-    return by_firm(enrolments, grouped(rows))
+    )
+    return by_firm(enrolments, counted(rows))
 
 
 @metric("integration_update_lag_days")
@@ -185,5 +186,5 @@ def negative_feedback_count(enrolments, start, end, params):
         firm_id__in=firm_ids(enrolments),
         sentiment=CustomerFeedback.Sentiment.NEGATIVE,
         status=ReviewStatus.VERIFIED,
-    ).values_list("firm_id", "pk")
-    return by_firm(enrolments, grouped(rows))
+    )
+    return by_firm(enrolments, counted(rows))
