@@ -6,14 +6,18 @@ that reproduces, byte for byte, one step of commissions.exports' Python writer:
 `spreadsheet_text` (control characters removed, a ' before a formula's first character),
 `_amount_text` and csv.writer's minimal quoting. The expressions read the constants from
 `CONSTANTS`, joined once into the query, with `CONSTANT_PARAMS` as its parameters.
+
+The whole row is one expression over one query level (no subquery fenced by OFFSET 0), so
+PostgreSQL's parallel workers make the rows and sort them, and the leader only merges.
 """
 
 from decimal import Decimal
 
 # the characters openpyxl's ILLEGAL_CHARACTERS_RE matches (PostgreSQL text holds no NUL)
 ILLEGAL = "".join(map(chr, [*range(1, 9), 11, 12, *range(14, 32)]))
-CONSTANTS = "(SELECT %s::text AS illegal, %s::text AS illegal_class) AS k"
-CONSTANT_PARAMS = [ILLEGAL, f"[{ILLEGAL}]"]
+CONSTANTS = "(SELECT %s::text AS illegal, %s::text AS illegal_class, %s::text AS special) AS k"
+# a text with none of these characters, and no formula's first character, is its own field
+CONSTANT_PARAMS = [ILLEGAL, f"[{ILLEGAL}]", f'[{ILLEGAL}",\r\n]']
 ROW_END = r"E'\r\n'"  # csv.writer's line terminator
 NEEDS_QUOTES = '",\r\n'
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet_text makes these inert
@@ -49,6 +53,16 @@ def text_field(cleaned: str) -> str:
     return (
         f"""CASE WHEN {quoted} THEN '"' || {inert} || replace({cleaned}, '"', '""') || '"' """
         f"ELSE {inert} || {cleaned} END"
+    )
+
+
+def cell(column: str) -> str:
+    """A text column as spreadsheet_text, then csv.writer, write it: the column itself in
+    the common case, found by one test; `text_field(clean(...))` for the rest."""
+    starts = ", ".join(str(ord(char)) for char in FORMULA_STARTS)
+    return (
+        f"CASE WHEN {column} ~ k.special OR ascii({column}) IN ({starts}) "
+        f"THEN {text_field(clean(column))} ELSE coalesce({column}, '') END"
     )
 
 

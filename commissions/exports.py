@@ -307,9 +307,9 @@ UNKNOWN_UNIT = "0.01"  # babel's precision for a code it does not know: 2
 RATE_MARK = "\x01"
 RATE_MARKED = re.compile("\x01([0-9]*)\x02([^\x02]*)\x02([^\x02]*)\x02([^\x03]*)\x03")
 RATE_OR_MARK = (
-    "CASE WHEN rate.field IS NOT NULL THEN rate.field WHEN c.rate IS NULL THEN '' "
-    "ELSE chr(1) || coalesce(c.version_id::text, '') || chr(2) || coalesce(c.rule_key, '') "
-    "|| chr(2) || c.rate || chr(2) || c.currency || chr(3) END"
+    "CASE WHEN rate.field IS NOT NULL THEN rate.field WHEN e.rate IS NULL THEN '' "
+    "ELSE chr(1) || coalesce(e.version_id::text, '') || chr(2) || coalesce(e.rule_key, '') "
+    "|| chr(2) || e.rate || chr(2) || e.currency || chr(3) END"
 )
 
 
@@ -357,8 +357,8 @@ def _lines_in_database(batch: PayoutBatch) -> tuple[str, list]:
     )
     sql, params = query.order_by().query.sql_with_params()
     columns = ", ".join(["pk", "firm_id", "name", *TOTALS, "status", "hold_reason"])
-    name = csv_sql.text_field(csv_sql.clean("l.name"))
-    hold = csv_sql.text_field(csv_sql.clean("l.hold_reason"))
+    name = csv_sql.cell("l.name")
+    hold = csv_sql.cell("l.hold_reason")
     unit = "batch_currency.unit"
     partner = csv_sql.fields(name, "status.field", hold, csv_sql.amount("l.payable_minor", unit))
     summary = csv_sql.row(
@@ -368,8 +368,7 @@ def _lines_in_database(batch: PayoutBatch) -> tuple[str, list]:
         f"SELECT l.pk, l.firm_id, l.name AS sort_name, {partner} AS partner, {summary} AS row "
         f"FROM ({sql}) AS l({columns}) CROSS JOIN {csv_sql.CONSTANTS} "
         "JOIN unnest(%s::text[], %s::text[]) AS status(value, field) ON status.value = l.status "
-        "JOIN (SELECT %s::numeric AS unit) AS batch_currency ON true "
-        "OFFSET 0",  # each line's fields made once, not once per entry that joins it
+        "JOIN (SELECT %s::numeric AS unit) AS batch_currency ON true",
         [
             *params,
             *csv_sql.CONSTANT_PARAMS,
@@ -387,41 +386,37 @@ def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
     entry_sql, entry_params = (
         entries.values_list(*ENTRY_COLUMNS.values()).order_by().query.sql_with_params()
     )
-    raw = ", ".join(f"e.{name}" for name in ENTRY_COLUMNS)
-    texts = ", ".join(
-        f"{csv_sql.clean(ORDER_LABEL if name == 'order' else f'e.{name}')} AS {name}_text"
-        for name in ENTRY_TEXTS
-    )
-    field = {name: csv_sql.text_field(f"c.{name}_text") for name in ENTRY_TEXTS}
+    field = {
+        name: csv_sql.cell(ORDER_LABEL if name == "order" else f"e.{name}") for name in ENTRY_TEXTS
+    }
     row = csv_sql.row(
         "p.partner",
         "kind.field",
-        csv_sql.date("c.booked_on"),
-        csv_sql.date("c.due_on"),
+        csv_sql.date("e.booked_on"),
+        csv_sql.date("e.due_on"),
         field["order"],
         field["product"],
         field["rule_key"],
         field["tier_key"],
         RATE_OR_MARK,
-        csv_sql.amount("c.amount_minor", f"coalesce(currency.unit, {UNKNOWN_UNIT})"),
+        csv_sql.amount("e.amount_minor", f"coalesce(currency.unit, {UNKNOWN_UNIT})"),
         field["currency"],
         field["key"],
         field["memo"],
     )
     sql = (
-        f"SELECT {row} FROM ("  # the texts cleaned once per entry (OFFSET 0 keeps them so)
-        f"SELECT {raw}, {texts} FROM ({entry_sql}) AS e({', '.join(ENTRY_COLUMNS)}) "
-        f"CROSS JOIN {csv_sql.CONSTANTS} OFFSET 0) AS c "
-        f"JOIN ({lines_sql}) AS p ON p.firm_id = c.firm_id "
-        "JOIN unnest(%s::text[], %s::text[]) AS kind(value, field) ON kind.value = c.kind "
+        f"SELECT {row} FROM ({entry_sql}) AS e({', '.join(ENTRY_COLUMNS)}) "
+        f"CROSS JOIN {csv_sql.CONSTANTS} "
+        f"JOIN ({lines_sql}) AS p ON p.firm_id = e.firm_id "
+        "JOIN unnest(%s::text[], %s::text[]) AS kind(value, field) ON kind.value = e.kind "
         "LEFT JOIN unnest(%s::text[], %s::numeric[]) AS currency(code, unit) "
-        "ON currency.code = c.currency "
+        "ON currency.code = e.currency "
         "LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) "
         "AS rate(version_id, rule_key, rate, currency, field) "
-        "ON rate.version_id = coalesce(c.version_id, 0) "
-        "AND rate.rule_key = coalesce(c.rule_key, '') AND rate.rate = coalesce(c.rate, '') "
-        "AND rate.currency = c.currency "
-        "ORDER BY p.sort_name, c.booked_on, c.pk"
+        "ON rate.version_id = coalesce(e.version_id, 0) "
+        "AND rate.rule_key = coalesce(e.rule_key, '') AND rate.rate = coalesce(e.rate, '') "
+        "AND rate.currency = e.currency "
+        "ORDER BY p.sort_name, e.booked_on, e.pk"
     )
     params = [
         *entry_params,
