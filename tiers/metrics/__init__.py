@@ -70,9 +70,10 @@ def counted(rows: QuerySet, firm: str = "firm_id", record: str = "pk") -> Counte
     """
     rows = rows.order_by()
     if connection.vendor == "postgresql":
+        distinct = record != "pk"  # ids are distinct already: no sort per firm for that
         per_firm = rows.values(firm).annotate(
-            n=Count(record, distinct=True),
-            ids=_Lowest(ArrayAgg(record, distinct=True, order_by=record)),
+            n=Count(record, distinct=distinct),
+            ids=_Lowest(ArrayAgg(record, distinct=distinct, order_by=record)),
         )
         return {row[firm]: (row["n"], row["ids"]) for row in per_firm}
     ids: dict[int, set[int]] = defaultdict(set)
