@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import BigIntegerField, Count, Func, Q, QuerySet
+from django.db.models import BigIntegerField, Func, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from partners.models import Enrolment
@@ -62,6 +62,11 @@ class _Lowest(Func):
     output_field = ArrayField(BigIntegerField())
 
 
+class _Cardinality(Func):
+    function = "cardinality"
+    output_field = IntegerField()
+
+
 def counted(rows: QuerySet, firm: str = "firm_id", record: str = "pk") -> Counted:
     """The distinct `record`s of the rows per `firm`: how many, and the lowest ids.
 
@@ -70,11 +75,9 @@ def counted(rows: QuerySet, firm: str = "firm_id", record: str = "pk") -> Counte
     """
     rows = rows.order_by()
     if connection.vendor == "postgresql":
-        distinct = record != "pk"  # ids are distinct already: no sort per firm for that
-        per_firm = rows.values(firm).annotate(
-            n=Count(record, distinct=distinct),
-            ids=_Lowest(ArrayAgg(record, distinct=distinct, order_by=record)),
-        )
+        # One aggregate: PostgreSQL computes identical aggregates of a query once.
+        ids = ArrayAgg(record, distinct=record != "pk", order_by=record)  # pk: distinct already
+        per_firm = rows.values(firm).annotate(n=_Cardinality(ids), ids=_Lowest(ids))
         return {row[firm]: (row["n"], row["ids"]) for row in per_firm}
     ids: dict[int, set[int]] = defaultdict(set)
     for firm_id, pk in rows.values_list(firm, record):
