@@ -11,8 +11,6 @@ The whole row is one expression over one query level (no subquery fenced by OFFS
 PostgreSQL's parallel workers make the rows and sort them, and the leader only merges.
 """
 
-from decimal import Decimal
-
 # the characters openpyxl's ILLEGAL_CHARACTERS_RE matches (PostgreSQL text holds no NUL)
 ILLEGAL = "".join(map(chr, [*range(1, 9), 11, 12, *range(14, 32)]))
 CONSTANTS = "(SELECT %s::text AS illegal, %s::text AS illegal_class, %s::text AS special) AS k"
@@ -69,16 +67,11 @@ def cell(column: str) -> str:
 def amount(minor: str, unit: str) -> str:
     """Minor units as _amount_text writes them ("-12.50" with 2 places, "-1250" with 0).
 
-    `unit` is the currency's minor unit as a numeric with that many decimals (`unit_of`):
+    `unit` is the currency's minor unit as a numeric (`tenants.money.minor_unit`):
     a product's scale is the sum of its factors' scales, so -1250 * 0.01 is -12.50, exactly
     and without the division and rounding that cost a fifth of the export.
     """
     return f"({minor} * {unit})::text"
-
-
-def unit_of(places: int) -> Decimal:
-    """The minor unit with `places` decimals: 1 (JPY), 0.01 (USD), 0.001 (KWD)."""
-    return Decimal(1).scaleb(-places)
 
 
 def date(column: str) -> str:

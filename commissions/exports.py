@@ -34,7 +34,7 @@ from commissions.rates import bases_by_version_number, bases_of_program, rate_te
 from commissions.statements import statement_of
 from partners.branding import logo_data_uri
 from programs.models import CommissionRule
-from tenants.money import exponent, from_minor
+from tenants.money import exponent, from_minor, minor_unit
 from tenants.rls import carry_scope
 from tenants.scope import streamed_in_scope
 
@@ -373,7 +373,7 @@ def _lines_in_database(batch: PayoutBatch) -> tuple[str, list]:
             *params,
             *csv_sql.CONSTANT_PARAMS,
             *_label_arrays(STATUS_LABELS),
-            csv_sql.unit_of(exponent(batch.currency)),
+            minor_unit(batch.currency),
         ],
     )
 
@@ -424,7 +424,7 @@ def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
         *lines_params,
         *_label_arrays(KIND_LABELS),
         codes,
-        [csv_sql.unit_of(exponent(code)) for code in codes],
+        [minor_unit(code) for code in codes],
         *rates,
     ]
     return sql, params

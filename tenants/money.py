@@ -39,6 +39,15 @@ def exponent(currency: str) -> int:
     return get_currency_precision(currency.upper())
 
 
+def minor_unit(currency: str) -> Decimal:
+    """The currency's minor unit, with its number of decimals: 0.01 USD, 1 JPY, 0.001 KWD.
+
+    Minor units times it are the amount, exactly and in the currency's decimals (a
+    product's scale is the sum of its factors': -1250 * 0.01 = -12.50).
+    """
+    return Decimal(1).scaleb(-exponent(currency))
+
+
 def parse(value: str | Decimal | int) -> Decimal:
     """A finite Decimal from a str, Decimal or int; InvalidAmount for anything else."""
     if isinstance(value, bool) or not isinstance(value, str | Decimal | int):

@@ -106,3 +106,13 @@ def test_the_template_filters_wrap_the_module():
     assert minor_units(35_000, "JPY") == "35,000 JPY"
     assert minor_units(None, "USD") == "—"
     assert minor_number(35_000, "KWD") == "35.000"
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit", "amount"),
+    [("USD", "0.01", "-12.50"), ("JPY", "1", "-1250"), ("KWD", "0.001", "-1.250")],
+)
+def test_minor_units_times_the_minor_unit_are_the_amount_in_its_decimals(currency, unit, amount):
+    assert str(money.minor_unit(currency)) == unit
+    product = -1250 * money.minor_unit(currency)
+    assert str(product) == amount == str(money.from_minor(-1250, currency))
