@@ -159,8 +159,13 @@ def _first_year_months(facts: LineFacts) -> int:
     return min(12, facts.contract_months or 12)
 
 
+def rule_rate(value: object) -> Decimal:
+    """A rule's rate for a tier as a Decimal; its str() is the rate a line records."""
+    return Decimal(str(value))
+
+
 def _earning(rule: Rule, facts: LineFacts) -> Outcome:
-    rate = Decimal(str(rule.rates[facts.tier_key]))
+    rate = rule_rate(rule.rates[facts.tier_key])
     money = facts.currency
     at = f"at {facts.tier_name}"
     if rule.basis == DISCOUNT_BASIS:

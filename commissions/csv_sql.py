@@ -19,6 +19,7 @@ CONSTANT_PARAMS = [ILLEGAL, f"[{ILLEGAL}]", f'[{ILLEGAL}",\r\n]']
 ROW_END = r"E'\r\n'"  # csv.writer's line terminator
 NEEDS_QUOTES = '",\r\n'
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet_text makes these inert
+FORMULA_START_CODES = ", ".join(str(ord(char)) for char in FORMULA_STARTS)  # for ascii()
 
 
 def field(text: str) -> str:
@@ -45,8 +46,7 @@ def text_field(cleaned: str) -> str:
     strpos and ascii, not regular expressions: a regular expression converts the whole text
     to wide characters first, and this runs for every text cell of the export.
     """
-    starts = ", ".join(str(ord(char)) for char in FORMULA_STARTS)
-    inert = f"CASE WHEN ascii({cleaned}) IN ({starts}) THEN '''' ELSE '' END"
+    inert = f"CASE WHEN ascii({cleaned}) IN ({FORMULA_START_CODES}) THEN '''' ELSE '' END"
     quoted = " OR ".join(f"strpos({cleaned}, chr({ord(char)})) > 0" for char in NEEDS_QUOTES)
     return (
         f"""CASE WHEN {quoted} THEN '"' || {inert} || replace({cleaned}, '"', '""') || '"' """
@@ -57,9 +57,8 @@ def text_field(cleaned: str) -> str:
 def cell(column: str) -> str:
     """A text column as spreadsheet_text, then csv.writer, write it: the column itself in
     the common case, found by one test; `text_field(clean(...))` for the rest."""
-    starts = ", ".join(str(ord(char)) for char in FORMULA_STARTS)
     return (
-        f"CASE WHEN {column} ~ k.special OR ascii({column}) IN ({starts}) "
+        f"CASE WHEN {column} ~ k.special OR ascii({column}) IN ({FORMULA_START_CODES}) "
         f"THEN {text_field(clean(column))} ELSE coalesce({column}, '') END"
     )
 

@@ -29,6 +29,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from weasyprint import HTML
 
 from commissions import csv_sql
+from commissions.calculation import rule_rate
 from commissions.models import EntryKind, LedgerEntry, PayoutBatch, PayoutLine
 from commissions.rates import bases_by_version_number, bases_of_program, rate_text
 from commissions.statements import statement_of
@@ -299,11 +300,12 @@ ORDER_LABEL = (  # as _order_label
 )
 
 
+UNKNOWN_UNIT = "0.01"  # babel's precision for a code it does not know: 2
+
 # The detail query joins the rate fields of every rate the program's rules can give a line
 # (`_rate_fields`). A line with another rate (none is known) gets this mark in place of its
 # field, and Python writes the field (`_rates_filled`): clean() removes these control
 # characters from every text, so in a row they can only be the mark.
-UNKNOWN_UNIT = "0.01"  # babel's precision for a code it does not know: 2
 RATE_MARK = "\x01"
 RATE_MARKED = re.compile("\x01([0-9]*)\x02([^\x02]*)\x02([^\x02]*)\x02([^\x03]*)\x03")
 RATE_OR_MARK = (
@@ -313,14 +315,18 @@ RATE_OR_MARK = (
 )
 
 
-def _rate_fields(batch: PayoutBatch) -> list[list]:
-    """Each (version, rule, rate, currency) the program's rules can give a line in the batch's
+def _rules_of(batch: PayoutBatch) -> list[tuple]:
+    """(version id, key, basis, rates) of every commission rule of the batch's program."""
+    rules = CommissionRule.objects.filter(version__program_id=batch.program_id)
+    return list(rules.values_list("version_id", "key", "basis", "rates"))
+
+
+def _rate_fields(batch: PayoutBatch, rules: list[tuple]) -> list[list]:
+    """Each (version, rule, rate, currency) the rules can give a line in the batch's
     currency, and its rate field, as five arrays; read from the rules, not from the entries."""
     arrays: list[list] = [[], [], [], [], []]
-    rules = CommissionRule.objects.filter(version__program_id=batch.program_id)
-    for version_id, key, basis, rates in rules.values_list("version_id", "key", "basis", "rates"):
-        # as commissions.calculation writes a line's rate: str(Decimal(str(value)))
-        given = {str(Decimal(str(rate))) for rate in (rates or {}).values() if rate is not None}
+    for version_id, key, basis, rates in rules:
+        given = {str(rule_rate(rate)) for rate in (rates or {}).values() if rate is not None}
         for rate in sorted(given | {""}):
             text = csv_sql.field(spreadsheet_text(rate_text(rate, basis, batch.currency)))
             row = (version_id, key, rate, batch.currency, text)
@@ -329,9 +335,9 @@ def _rate_fields(batch: PayoutBatch) -> list[list]:
     return arrays
 
 
-def _rates_filled(batch: PayoutBatch) -> Callable[[str], str]:
+def _rates_filled(rules: list[tuple]) -> Callable[[str], str]:
     """Rows of text -> the same rows with each marked rate written as its field."""
-    bases = bases_of_program(batch.program_id)
+    bases = {(version_id, key): basis for version_id, key, basis, _ in rules}
 
     def field(mark: re.Match) -> str:
         version_id, rule_key, rate, currency = mark.groups()
@@ -378,10 +384,10 @@ def _lines_in_database(batch: PayoutBatch) -> tuple[str, list]:
     )
 
 
-def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
+def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list, rules: list):
     """SQL (and parameters) of the detail rows, one text line per settled entry, in order."""
     entries = LedgerEntry.objects.filter(settlement__batch=batch)
-    rates = _rate_fields(batch)
+    rates = _rate_fields(batch, rules)
     codes = sorted({batch.currency, *list_currencies()})  # joined, not read off the entries
     entry_sql, entry_params = (
         entries.values_list(*ENTRY_COLUMNS.values()).order_by().query.sql_with_params()
@@ -432,10 +438,11 @@ def _detail_in_database(batch: PayoutBatch, lines_sql: str, lines_params: list):
 
 def _csv_in_database(batch: PayoutBatch) -> Iterator[bytes]:
     lines_sql, lines_params = _lines_in_database(batch)
-    detail_sql, detail_params = _detail_in_database(batch, lines_sql, lines_params)
+    rules = _rules_of(batch)
+    detail_sql, detail_params = _detail_in_database(batch, lines_sql, lines_params, rules)
     summary_sql = f"SELECT p.row FROM ({lines_sql}) AS p ORDER BY p.sort_name, p.pk"
     yield from _csv_chunks([DETAIL_HEADER])
-    yield from _lines_fetched(detail_sql, detail_params, _rates_filled(batch))
+    yield from _lines_fetched(detail_sql, detail_params, _rates_filled(rules))
     yield from _csv_chunks([(), SUMMARY_HEADER])
     yield from _lines_fetched(summary_sql, lines_params)
 
