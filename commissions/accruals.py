@@ -20,7 +20,7 @@ from deals.models import Order, OrderLine, Refund
 from partners.models import Enrolment
 from partners.selectors.standing import standings_on
 from partners.selectors.tax import tax_document_valid_on, tax_document_validity
-from programs.models import CommissionRule, ProgramVersion, Tier, Track
+from programs.models import CommissionRule, Program, ProgramVersion, Tier, Track
 from programs.selectors import version_in_force
 from programs.serialization import rule_conditions, rule_tracks
 from tenants import events
@@ -132,9 +132,12 @@ def _work(orders: list) -> list[tuple]:
     firm_ids = {o.firm_id for o in orders}
     by_firm_program: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
     programs_of: dict[int, set[int]] = defaultdict(set)
-    for enrolment in Enrolment.objects.filter(firm_id__in=id_set(firm_ids)).select_related(
-        "program"
-    ):
+    enrolments = list(Enrolment.objects.filter(firm_id__in=id_set(firm_ids)))
+    # a chunk's thousand enrolments share a few programs: one instance each, not a join per row
+    programs = Program.objects.in_bulk({e.program_id for e in enrolments})
+    program_cache = Enrolment.program.field
+    for enrolment in enrolments:
+        program_cache.set_cached_value(enrolment, programs[enrolment.program_id])
         by_firm_program[(enrolment.firm_id, enrolment.program_id)].append(enrolment)
         programs_of[enrolment.firm_id].add(enrolment.program_id)
     pairs = []
@@ -198,14 +201,25 @@ def _facts(
         tier_key=tier,
         tier_name=tier_name,
         in_term=_in_term(enrolment, order.completed_on),
-        term_text=_term_text(enrolment),
         good_standing=good_standing,
         tax_documents=tax,
-        financial_benefit=enrolment.financial_benefit,
-        tracks=tuple(enrolment.tracks),
-        territories=tuple(t.upper() for t in enrolment.territories),
         customer_country=_customer_country(order),
+        **_partner_side(enrolment),
     )
+
+
+def _partner_side(enrolment: Enrolment) -> dict:
+    """What the rules read of the enrolment itself, the same for each of its lines: read
+    once per enrolment (cached on the instance, which lives for one chunk of orders)."""
+    cached = getattr(enrolment, "_partner_side", None)
+    if cached is None:
+        cached = enrolment._partner_side = {
+            "term_text": _term_text(enrolment),
+            "financial_benefit": enrolment.financial_benefit,
+            "tracks": tuple(enrolment.tracks),
+            "territories": tuple(t.upper() for t in enrolment.territories),
+        }
+    return cached
 
 
 def _customer_country(order) -> str:
@@ -339,6 +353,10 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> int:
             )
     _lines_insert(lines)
     earning = [line for line in lines if line["earned"] and line["amount_minor"]]
+    due_on = {  # per program and completion day, not per line
+        (p, day): ledger.due_day(ledger.policy_of(version), day)
+        for (p, day), version in versions.items()
+    }
     ledger.entries_insert_new(
         [
             {
@@ -352,10 +370,7 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> int:
                     key=accrual_key(line["order_line_id"], line["program_id"]),
                     occurred_on=line["completed_on"],
                     closed=closed[line["program_id"]],
-                    due_on=ledger.due_day(
-                        ledger.policy_of(versions[(line["program_id"], line["completed_on"])]),
-                        line["completed_on"],
-                    ),
+                    due_on=due_on[(line["program_id"], line["completed_on"])],
                     memo=line["explanation"],
                     commission_line_id=line["id"],
                     version_id=line["version_id"],
