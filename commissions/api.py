@@ -21,12 +21,14 @@ from commissions.selectors import (
     payout_lines_of,
     statements_of,
 )
-from deals.api.orders import MoneyInput, MoneyOutput
+from deals.api.orders import MoneyInput, MoneyOutput, money_column
+from deals.models.orders import order_title
 from partners.models import Enrolment
 from partners.permissions import partner_contact
 from partners.selectors.tax import program_today
 from programs.models import Program
 from tenants.api_permissions import IsTenantMember, IsTenantStaff, is_tenant_staff
+from tenants.api_rows import Computed, RowListApi, Rows
 from tenants.api_schema import file_responses
 from tenants.errors import ApplicationError, NotAllowed
 from tenants.models import FINANCE_ROLES, ApiKeyScope
@@ -67,6 +69,20 @@ class CommissionLineOutput(serializers.ModelSerializer):
         )
 
 
+#: the list's page as rows, the same JSON as CommissionLineOutput (tenants/api_rows.py)
+COMMISSION_LINE_ROWS = Rows(
+    CommissionLineOutput,
+    order=Computed(
+        ("order__external_id", "order_id", "order__customer__name"),
+        lambda row: order_title(
+            row["order__external_id"], row["order_id"], row["order__customer__name"]
+        ),
+    ),
+    basis=money_column("basis_minor"),
+    amount=money_column("amount_minor"),
+)
+
+
 class NewestCompleted(CursorPagination):
     """Keyset pages, newest completion first (the `commline_*_recent_idx` indexes): a page
     is an index range, and no COUNT runs over a partner's (or the tenant's) whole history."""
@@ -74,11 +90,12 @@ class NewestCompleted(CursorPagination):
     ordering = ("-completed_on", "-id")
 
 
-class CommissionLineListApi(ListAPIView):
+class CommissionLineListApi(RowListApi):
     """Each calculated order line, with what it earned and why."""
 
     permission_classes = [IsTenantMember]
     serializer_class = CommissionLineOutput
+    rows = COMMISSION_LINE_ROWS
     pagination_class = NewestCompleted
 
     def get_queryset(self):

@@ -37,6 +37,7 @@ from deals.services.orders import (
     refund_record,
 )
 from tenants.api_permissions import IsTenantStaff
+from tenants.api_rows import Computed
 from tenants.errors import ApplicationError, Conflict
 from tenants.money import from_minor
 from tenants.validation import (
@@ -86,6 +87,17 @@ class MoneyOutput(serializers.Field):
 def money_text(amount_minor: int, currency: str) -> str:
     """Minor units as the API's decimal string: 123456 USD -> "1234.56", 1234 JPY -> "1234"."""
     return str(from_minor(amount_minor, currency))
+
+
+def money_column(column: str, currency: str = "currency") -> Computed:
+    """A `MoneyOutput` of a list read as rows (tenants/api_rows.py): the minor-units
+    column as the API's decimal string in the row's currency, null when the column is."""
+
+    def value(row: dict) -> str | None:
+        amount = row[column]
+        return None if amount is None else money_text(amount, row[currency])
+
+    return Computed((column, currency), value)
 
 
 def validated(serializer_class: type[serializers.Serializer], data) -> dict:

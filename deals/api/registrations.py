@@ -1,10 +1,11 @@
 """API: partners register deals and follow them; vendor staff review them."""
 
+from operator import itemgetter
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +22,7 @@ from deals.services.registrations import (
 )
 from partners.permissions import partner_contact
 from tenants.api_permissions import IsTenantMember, IsTenantStaff, TenantPermission, is_tenant_staff
+from tenants.api_rows import Computed, RowListApi, Rows
 from tenants.errors import NotAllowed
 from tenants.models import StaffRole
 from tenants.money import from_minor
@@ -107,8 +109,22 @@ class RegistrationOutput(serializers.ModelSerializer):
         )
 
     def get_estimated_value(self, registration) -> str | None:
-        value = registration.estimated_value_minor
-        return None if value is None else str(from_minor(value, registration.currency))
+        return _estimated_value(registration.estimated_value_minor, registration.currency)
+
+
+def _estimated_value(value_minor: int | None, currency: str) -> str | None:
+    return None if value_minor is None else str(from_minor(value_minor, currency))
+
+
+#: the list's page as rows, the same JSON as RegistrationOutput (tenants/api_rows.py)
+REGISTRATION_ROWS = Rows(
+    RegistrationOutput,
+    firm=Computed(("firm__name",), itemgetter("firm__name")),  # PartnerFirm.__str__
+    estimated_value=Computed(
+        ("estimated_value_minor", "currency"),
+        lambda row: _estimated_value(row["estimated_value_minor"], row["currency"]),
+    ),
+)
 
 
 class MatchOutput(serializers.ModelSerializer):
@@ -155,11 +171,12 @@ class NewestFirst(CursorPagination):
     ordering = ("-submitted_at", "-id")
 
 
-class RegistrationListApi(ListAPIView):
+class RegistrationListApi(RowListApi):
     """Partners list their firm's registrations and register new ones; staff list all."""
 
     permission_classes = [IsTenantMember]
     serializer_class = RegistrationOutput
+    rows = REGISTRATION_ROWS
     pagination_class = NewestFirst
 
     def get_queryset(self):

@@ -108,7 +108,12 @@ class Order(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"Order {self.external_id or self.pk} of {self.customer}"
+        return order_title(self.external_id, self.pk, str(self.customer))
+
+
+def order_title(external_id: str, pk: int, customer: str) -> str:
+    """How an order is named to people: its external id (else its id) and its customer."""
+    return f"Order {external_id or pk} of {customer}"
 
 
 class OrderLine(TenantOwned):
