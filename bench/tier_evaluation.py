@@ -15,7 +15,11 @@ registrations and 100,000 orders), then measures in the same run:
 """
 
 import argparse
+import cProfile
 import io
+import os
+import pstats
+import sys
 import time
 
 from django.db import connection, transaction
@@ -407,10 +411,17 @@ def run(n: int) -> None:
     floor_measure(params)  # warm the cache for both runs
     floor = timed_floor(program, version, requirements, params, today)
 
+    profiler = cProfile.Profile() if os.environ.get("PRM_BENCH_PROFILE") else None
     with tenant_scope(tenant), CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
+        if profiler:  # PRM_BENCH_PROFILE=1: where the run's Python time goes, on stderr
+            profiler.enable()
         stored = tiers_evaluate(tenant=tenant, program=program, period=period, today=today)
         ours = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
         tiers = {
             (tier, status): count
             for tier, status, count in TierEvaluation.objects.values_list(
