@@ -114,7 +114,12 @@ class RowListApi(ListAPIView):
     rows: Rows
 
     def list(self, request, *args, **kwargs):
-        ordering = [name.lstrip("-") for name in self.paginator.ordering]
-        queryset = self.rows.of(self.filter_queryset(self.get_queryset()), *ordering)
+        queryset = self.rows.of(self.filter_queryset(self.get_queryset()), *self._cursor_fields())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.rows.render(page))
+
+    def _cursor_fields(self) -> tuple[str, ...]:
+        """The columns a cursor page's position is read from (none for numbered pages)."""
+        ordering = getattr(self.paginator, "ordering", None) or ()
+        fields = [ordering] if isinstance(ordering, str) else ordering
+        return tuple(name.lstrip("-") for name in fields)

@@ -16,9 +16,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
+from rest_framework.test import APIRequestFactory
 
-from deals.api.registrations import RegistrationOutput
+from deals.api.registrations import REGISTRATION_ROWS, RegistrationOutput
 from deals.models import DealRegistration
 from partners.models import PartnerContact
 from tenants.api_rows import Computed, RowListApi, Rows
@@ -167,3 +169,28 @@ def test_a_field_that_reads_no_column_must_be_declared():
         Rows(_WithRelatedText, firm=Computed(("firm__name",), lambda row: row["firm__name"]))
     with pytest.raises(ValueError, match="no fields"):
         Rows(RegistrationOutput, nonsense=Computed((), lambda row: None))
+
+
+class _NumberedRegistrations(RowListApi):
+    """A row list paged by number (no cursor fields): unit-tested without a route."""
+
+    authentication_classes = permission_classes = throttle_classes = ()
+    serializer_class = RegistrationOutput
+    rows = REGISTRATION_ROWS
+    pagination_class = PageNumberPagination
+
+    def get_queryset(self):
+        return DealRegistration.objects.order_by("pk")
+
+
+@pytest.mark.django_db
+def test_a_numbered_row_list_pages_and_counts_as_its_serializer_would(demo):
+    vendor, _key = demo
+    with tenant_scope(vendor):
+        response = _NumberedRegistrations.as_view()(APIRequestFactory().get("/rows/?page=2"))
+        response.render()
+        body = json.loads(response.content)
+        total = DealRegistration.objects.count()
+    ids = [row["id"] for row in body["results"]]
+    assert body["count"] == total > 50 and body["previous"] is not None
+    assert body["results"] == as_serialized(_NumberedRegistrations, ids, vendor)
