@@ -135,9 +135,9 @@ def _work(orders: list) -> list[tuple]:
     enrolments = list(Enrolment.objects.filter(firm_id__in=id_set(firm_ids)))
     # a chunk's thousand enrolments share a few programs: one instance each, not a join per row
     programs = Program.objects.in_bulk({e.program_id for e in enrolments})
-    program_cache = Enrolment.program.field
+    program_field = Enrolment.program.field
     for enrolment in enrolments:
-        program_cache.set_cached_value(enrolment, programs[enrolment.program_id])
+        program_field.set_cached_value(enrolment, programs[enrolment.program_id])
         by_firm_program[(enrolment.firm_id, enrolment.program_id)].append(enrolment)
         programs_of[enrolment.firm_id].add(enrolment.program_id)
     pairs = []

@@ -10,7 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deals.api.orders import acting_user
+from deals.api.orders import acting_user, money_column, money_text
 from deals.models import DealRegistration, RegistrationMatch, SalesActivity
 from deals.selectors.registrations import registrations_for_partner, registrations_for_reviewer
 from deals.services.registrations import (
@@ -25,7 +25,6 @@ from tenants.api_permissions import IsTenantMember, IsTenantStaff, TenantPermiss
 from tenants.api_rows import Computed, RowListApi, Rows
 from tenants.errors import NotAllowed
 from tenants.models import StaffRole
-from tenants.money import from_minor
 from tenants.validation import (
     COUNTRY_FIELD_ERRORS,
     max_length_of,
@@ -109,21 +108,15 @@ class RegistrationOutput(serializers.ModelSerializer):
         )
 
     def get_estimated_value(self, registration) -> str | None:
-        return _estimated_value(registration.estimated_value_minor, registration.currency)
-
-
-def _estimated_value(value_minor: int | None, currency: str) -> str | None:
-    return None if value_minor is None else str(from_minor(value_minor, currency))
+        value = registration.estimated_value_minor
+        return None if value is None else money_text(value, registration.currency)
 
 
 #: the list's page as rows, the same JSON as RegistrationOutput (tenants/api_rows.py)
 REGISTRATION_ROWS = Rows(
     RegistrationOutput,
     firm=Computed(("firm__name",), itemgetter("firm__name")),  # PartnerFirm.__str__
-    estimated_value=Computed(
-        ("estimated_value_minor", "currency"),
-        lambda row: _estimated_value(row["estimated_value_minor"], row["currency"]),
-    ),
+    estimated_value=money_column("estimated_value_minor"),
 )
 
 

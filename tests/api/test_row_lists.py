@@ -12,6 +12,7 @@ import io
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -27,7 +28,6 @@ from tenants.api_rows import Computed, RowListApi, Rows
 from tenants.models import ApiKeyScope, Tenant
 from tenants.scope import all_tenants, tenant_scope
 from tenants.services import api_key_create
-from tests.factories import UserFactory
 
 VENDOR, OTHER_VENDOR = "cimcloud", "simpro"
 
@@ -87,7 +87,7 @@ def clients(key: str) -> dict[str, Client]:
         ("manager", f"manager@{VENDOR}.demo"),
     ):
         with all_tenants():
-            user = UserFactory._meta.model.objects.get(email=email)
+            user = get_user_model().objects.get(email=email)
         personas[name] = Client()
         personas[name].force_login(user)
     personas["api_key"] = Client(headers={"Authorization": f"Api-Key {key}"})
