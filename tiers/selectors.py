@@ -22,7 +22,12 @@ def evaluations_of(enrolment: Enrolment) -> QuerySet[TierEvaluation]:
 
 
 def latest_evaluation(enrolment: Enrolment) -> TierEvaluation | None:
-    return evaluations_of(enrolment).order_by("-as_of", "-pk").first()
+    return (
+        evaluations_of(enrolment)
+        .select_related("program_version")
+        .order_by("-as_of", "-pk")
+        .first()
+    )
 
 
 def _histories(enrolments) -> dict[int, list[TierAssignment]]:

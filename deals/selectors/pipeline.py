@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum, Window
 
 from deals.models import DealRegistration, RegistrationStatus
 from deals.models.registrations import ACTIVE_STATUSES
@@ -45,7 +45,7 @@ def expiring_registrations(
 
 
 def pipeline_of(firm: PartnerFirm, *, today: datetime.date) -> Pipeline:
-    """Counts by status, open value, win rate and what expires soon: three queries."""
+    """Counts by status, open value, win rate and what expires soon: two queries."""
     counts: dict[str, int] = {}
     open_value: dict[str, int] = {}
     for row in (
@@ -57,12 +57,17 @@ def pipeline_of(firm: PartnerFirm, *, today: datetime.date) -> Pipeline:
         counts[row["status"]] = counts.get(row["status"], 0) + row["count"]
         if row["status"] in ACTIVE_STATUSES and row["value"]:
             open_value[row["currency"]] = open_value.get(row["currency"], 0) + row["value"]
-    expiring = expiring_registrations(firm, today=today)
+    # the first few, each carrying how many there are in all (a window: one query)
+    shown = list(
+        expiring_registrations(firm, today=today).annotate(total=Window(Count("pk")))[
+            :EXPIRING_SHOWN
+        ]
+    )
     return Pipeline(
         open_count=sum(counts.get(s, 0) for s in ACTIVE_STATUSES),
         open_value=sorted((minor, currency) for currency, minor in open_value.items()),
-        expiring=list(expiring[:EXPIRING_SHOWN]),
-        expiring_count=expiring.count(),
+        expiring=shown,
+        expiring_count=shown[0].total if shown else 0,
         won=counts.get(RegistrationStatus.WON, 0),
         lost=counts.get(RegistrationStatus.LOST, 0),
         by_status=[(s.label, counts[s.value]) for s in RegistrationStatus if counts.get(s.value)],

@@ -10,11 +10,16 @@ def contact_in(user: AbstractBaseUser | AnonymousUser, tenant: Tenant) -> Partne
     """Return the user's active partner contact in `tenant`, or None."""
     if not user.is_authenticated:
         return None
-    return (
+    contact = (
         PartnerContact.objects.filter(tenant=tenant, user=user, is_active=True)
         .select_related("firm")
         .first()
     )
+    if contact is not None:  # the tenant the query matched: a page asking for it reads nothing
+        contact.tenant = tenant
+        if contact.firm.tenant_id == tenant.pk:
+            contact.firm.tenant = tenant
+    return contact
 
 
 def contacts_of(user: AbstractBaseUser | AnonymousUser) -> list[PartnerContact]:

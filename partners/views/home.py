@@ -27,7 +27,7 @@ def portal_home(request):
     # (deals, tiers, commissions) are imported here, at the page, not by the partners domain.
     from commissions.selectors_dashboard import money_of
     from deals.selectors.pipeline import pipeline_of
-    from tiers.selectors_portal import tier_cards
+    from tiers.selectors_portal import cards_for
 
     today = timezone.localdate()
     firm = contact.firm
@@ -45,7 +45,10 @@ def portal_home(request):
             "overviews": overviews,
             "change_notices": change_notices_unread(contact=contact),
             "action_items": action_items(firm=firm, overviews=overviews, today=today),
-            "tier_cards": tier_cards(firm),
+            "tier_cards": cards_for(
+                [o.enrolment for o in overviews],
+                in_force={o.enrolment.program_id: o.version for o in overviews},
+            ),
             "pipeline": pipeline,
             "money": money,
             **_charts(money, pipeline),

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import pytest
 import time_machine
@@ -188,6 +189,11 @@ def test_a_tax_form_about_to_expire_is_a_to_do_with_its_day(dashboard, today):
     assert "No valid tax form on file" not in body
 
 
+def _first_table(statement: str) -> str | None:
+    found = re.search(r' FROM "(\w+)"', statement)
+    return found.group(1) if found else None
+
+
 def test_the_dashboard_costs_the_same_queries_for_many_deals_and_entries(dashboard, today):
     client = signed_in(dashboard["partner"])
     client.get("/cimcloud/portal/")  # warm the session and the content-type cache
@@ -216,6 +222,13 @@ def test_the_dashboard_costs_the_same_queries_for_many_deals_and_entries(dashboa
 
     assert "20 open registrations" in page.content.decode()  # 3 + 9 submitted + 8 approved
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    # five are listed; the heading counts all nine (the fixture's one and the 8 approved here)
+    assert "Protection ends within 14 days (9)" in page.content.decode()
+    # what the overviews read (the vendor, the enrolments, the versions in force), the tier
+    # cards and the to-do list take from them instead of reading it again
+    for table in ("tenants_tenant", "partners_enrolment", "programs_programversion"):
+        reads = [q["sql"] for q in many.captured_queries if _first_table(q["sql"]) == table]
+        assert len(reads) == 1, reads
 
 
 def test_commission_lines_and_the_tier_page_name_tiers_in_words(dashboard, today):
