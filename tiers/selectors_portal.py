@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from partners.models import Enrolment, EnrolmentStatus, PartnerFirm
 from programs.models import ProgramVersion, Requirement, Tier
-from programs.selectors import version_in_force
+from programs.selectors import versions_in_force
 from tiers.display import amount_text, result_in_words, shown_missing
 from tiers.models import RequirementResult, TierEvaluation
 from tiers.selectors import latest_evaluation
@@ -53,26 +53,23 @@ def progress_percent(result: RequirementResult) -> int:
 
 def tier_cards(firm: PartnerFirm) -> list[TierCard]:
     """One card per enrolment of the firm; a few queries per program, none per requirement."""
-    return cards_for(Enrolment.objects.filter(firm=firm).select_related("program"))
+    enrolments = list(Enrolment.objects.filter(firm=firm).select_related("program"))
+    in_force = versions_in_force({e.program_id for e in enrolments}, timezone.localdate())
+    return cards_for(enrolments, in_force=in_force)
 
 
 def cards_for(
-    enrolments: Iterable[Enrolment], *, in_force: dict[int, ProgramVersion | None] | None = None
+    enrolments: Iterable[Enrolment], *, in_force: dict[int, ProgramVersion | None]
 ) -> list[TierCard]:
     """`tier_cards` for enrolments a page has read already (program loaded), with the
-    versions in force today by program id when it has those too."""
-    return [_card(enrolment, in_force) for enrolment in enrolments]
+    versions in force today by program id (`versions_in_force`)."""
+    return [_card(enrolment, in_force.get(enrolment.program_id)) for enrolment in enrolments]
 
 
-def _card(enrolment: Enrolment, in_force: dict[int, ProgramVersion | None] | None) -> TierCard:
+def _card(enrolment: Enrolment, version_today: ProgramVersion | None) -> TierCard:
     evaluation = latest_evaluation(enrolment)
     # before the first evaluation, the version in force names the tiers and the checklist
-    if evaluation:
-        version = evaluation.program_version
-    elif in_force is not None and enrolment.program_id in in_force:
-        version = in_force[enrolment.program_id]
-    else:
-        version = version_in_force(enrolment.program, timezone.localdate())
+    version = evaluation.program_version if evaluation else version_today
     names = dict(Tier.objects.filter(version=version).values_list("key", "name")) if version else {}
     results = list(evaluation.results.all()) if evaluation else []
     currency = enrolment.program.currency
