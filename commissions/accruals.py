@@ -24,7 +24,7 @@ from programs.models import CommissionRule, Program, ProgramVersion, Tier, Track
 from programs.selectors import version_in_force
 from programs.serialization import rule_conditions, rule_tracks
 from tenants import events
-from tenants.bulk import id_set, insert_rows
+from tenants.bulk import insert_rows
 from tenants.models import Tenant
 from tenants.money import format_minor, round_minor
 from tiers.selectors import tiers_held_on
@@ -132,7 +132,7 @@ def _work(orders: list) -> list[tuple]:
     firm_ids = {o.firm_id for o in orders}
     by_firm_program: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
     programs_of: dict[int, set[int]] = defaultdict(set)
-    enrolments = list(Enrolment.objects.filter(firm_id__in=id_set(firm_ids)))
+    enrolments = list(Enrolment.objects.filter(firm_id__in_ids=(firm_ids)))
     # a chunk's thousand enrolments share a few programs: one instance each, not a join per row
     programs = Program.objects.in_bulk({e.program_id for e in enrolments})
     program_field = Enrolment.program.field
@@ -165,7 +165,7 @@ def _contract_months(lines: list) -> int | None:
 def lines_by_order(orders: list) -> dict[int, list]:
     """Each order's lines as named rows (`_LINE_READ`), in one query."""
     lines: dict[int, list] = {o.pk: [] for o in orders}
-    rows = OrderLine.objects.filter(order_id__in=id_set(lines.keys())).order_by("pk")
+    rows = OrderLine.objects.filter(order_id__in_ids=(lines.keys())).order_by("pk")
     for line in rows.values_list(*_LINE_READ, named=True):
         lines[line.order_id].append(line)
     return lines
@@ -280,13 +280,13 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> int:
     orders = order_rows(
         Order.objects.select_for_update(of=("self",))
         .filter(
-            tenant=tenant, pk__in=id_set(order_ids), completed_on__isnull=False, firm__isnull=False
+            tenant=tenant, pk__in_ids=order_ids, completed_on__isnull=False, firm__isnull=False
         )
         .order_by("pk")
     )
     lines_of = lines_by_order(orders)
     done = set(
-        CommissionLine.objects.filter(order_id__in=id_set(o.pk for o in orders)).values_list(
+        CommissionLine.objects.filter(order_id__in_ids=(o.pk for o in orders)).values_list(
             "order_line_id", "program_id"
         )
     )
@@ -385,7 +385,7 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> int:
         events.emit(
             events.COMMISSION_ACCRUED, tenant_id=tenant.pk, order_id=order_id, program_id=program_id
         )
-    refunded = Refund.objects.filter(order_id__in=id_set({o.pk for o, e in pairs}))
+    refunded = Refund.objects.filter(order_id__in_ids=({o.pk for o, e in pairs}))
     refunds = list(refunded.values_list("pk", flat=True))
     if refunds:
         refunds_claw_back(tenant=tenant, refund_ids=refunds)

@@ -25,7 +25,6 @@ from partners.models import Enrolment
 from programs.models import Program
 from programs.policies import policies_of
 from programs.selectors import version_in_force
-from tenants.bulk import id_set
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tenants.money import format_minor
@@ -48,9 +47,9 @@ def final_payment_holds(
     if version is None or not policies_of(version).commissions.final_payment_hold:
         return {}
     latest: dict[int, Enrolment] = {}
-    for enrolment in Enrolment.objects.filter(
-        program=program, firm_id__in=id_set(firm_ids)
-    ).order_by("approved_at", "pk"):
+    for enrolment in Enrolment.objects.filter(program=program, firm_id__in_ids=(firm_ids)).order_by(
+        "approved_at", "pk"
+    ):
         latest[enrolment.firm_id] = enrolment
     ended = {firm: e for firm, e in latest.items() if not e.is_live}
     released = set(

@@ -37,7 +37,7 @@ def notify_tier_changes(evaluations: list[TierEvaluation], outcomes: dict) -> No
     firm_ids = {e.enrolment.firm_id for e in evaluations}
     recipients: dict[int, list[str]] = {}
     for firm_id, email in PartnerContact.objects.filter(
-        firm_id__in=firm_ids, is_active=True
+        firm_id__in_ids=firm_ids, is_active=True
     ).values_list("firm_id", "user__email"):
         recipients.setdefault(firm_id, []).append(email)
     letters = []

@@ -5,7 +5,6 @@ from django.db.models import QuerySet
 
 from partners.models import Enrolment
 from partners.terms import ONE_DAY
-from tenants.bulk import id_set
 from tiers.models import TierAssignment, TierEvaluation
 
 
@@ -33,7 +32,7 @@ def latest_evaluation(enrolment: Enrolment) -> TierEvaluation | None:
 def _histories(enrolments) -> dict[int, list[TierAssignment]]:
     """Every history row of the enrolments, withdrawn plans included (one query)."""
     history: dict[int, list[TierAssignment]] = {e.pk: [] for e in enrolments}
-    for assignment in TierAssignment.objects.filter(enrolment_id__in=id_set(history)):
+    for assignment in TierAssignment.objects.filter(enrolment_id__in_ids=(history)):
         history[assignment.enrolment_id].append(assignment)
     return history
 

@@ -17,7 +17,7 @@ from programs.periods import last_closed_day
 from programs.policies import policies_of
 from programs.selectors import version_in_force
 from tenants import events
-from tenants.bulk import collection_paused, id_set, insert_instances, insert_rows
+from tenants.bulk import collection_paused, insert_instances, insert_rows
 from tenants.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tiers import engine
@@ -65,9 +65,9 @@ def _ensure_history(
     approval period is written already ended the day before, as `tier_changes_record`
     would end it: one write per row, not an insert and then an update."""
     with_history = set(
-        TierAssignment.objects.filter(
-            enrolment_id__in=id_set(e.pk for e in enrolments)
-        ).values_list("enrolment_id", flat=True)
+        TierAssignment.objects.filter(enrolment_id__in_ids=(e.pk for e in enrolments)).values_list(
+            "enrolment_id", flat=True
+        )
     )
     next_from = next_from or {}
     rows = []
@@ -150,12 +150,12 @@ def tier_changes_record(changes: list[TierChange], *, today: datetime.date) -> N
     for change in changes:
         by_day.setdefault(change.valid_from, []).append(change)
     for valid_from, group in sorted(by_day.items()):
-        ids = id_set(c.enrolment.pk for c in group)
+        ids = [c.enrolment.pk for c in group]
         TierAssignment.objects.filter(
-            enrolment_id__in=ids, valid_from__gte=max(valid_from, today + ONE_DAY)
+            enrolment_id__in_ids=ids, valid_from__gte=max(valid_from, today + ONE_DAY)
         ).withdraw(now)
         TierAssignment.objects.filter(
-            enrolment_id__in=ids, valid_from__lt=valid_from, withdrawn_at__isnull=True
+            enrolment_id__in_ids=ids, valid_from__lt=valid_from, withdrawn_at__isnull=True
         ).close(valid_from - ONE_DAY)
         _assignments_insert(
             (
@@ -177,7 +177,7 @@ def tier_changes_record(changes: list[TierChange], *, today: datetime.date) -> N
         for change in group:
             by_tier.setdefault(change.tier, []).append(change)
         for tier, same in by_tier.items():
-            Enrolment.objects.filter(pk__in=id_set(c.enrolment.pk for c in same)).update(
+            Enrolment.objects.filter(pk__in_ids=(c.enrolment.pk for c in same)).update(
                 tier_key=tier, tier_since=valid_from
             )
             for change in same:
@@ -201,8 +201,8 @@ def _tier_changed_emit(
     )
 
 
+@collection_paused()  # outside the transaction: through the commit and its hooks too
 @transaction.atomic
-@collection_paused()
 def tiers_evaluate(
     *,
     tenant: Tenant,
@@ -221,7 +221,7 @@ def tiers_evaluate(
     enrolments = enrolments if enrolments is not None else live_enrolments(program)
     done = set(
         TierEvaluation.objects.filter(
-            enrolment_id__in=id_set(e.pk for e in enrolments), run_key=run_key
+            enrolment_id__in_ids=(e.pk for e in enrolments), run_key=run_key
         ).values_list("enrolment_id", flat=True)
     )
     todo = [e for e in enrolments if e.pk not in done]
@@ -332,7 +332,7 @@ def _withdraw_plans(outcomes: list[engine.Outcome], today: datetime.date) -> Non
     steady = {o.enrolment.pk: o for o in outcomes if o.change == "none"}
     planned: dict[int, TierAssignment] = {}
     for plan in TierAssignment.objects.filter(
-        enrolment_id__in=id_set(steady),
+        enrolment_id__in_ids=steady,
         valid_from__gt=today,
         source=AssignmentSource.EVALUATION,
         withdrawn_at__isnull=True,
@@ -358,7 +358,7 @@ def _withdraw_plans(outcomes: list[engine.Outcome], today: datetime.date) -> Non
         today=today,
     )
     TierEvaluation.objects.filter(
-        enrolment_id__in=sorted(planned),
+        enrolment_id__in_ids=planned,
         status=EvaluationStatus.SCHEDULED,
         effective_on__gt=today,
     ).update(status=EvaluationStatus.DISMISSED)

@@ -11,7 +11,6 @@ from commissions.bankfiles.models import BankOriginator
 from commissions.models import PayoutBatch, PayoutLine
 from partners.models import PayoutProfile
 from partners.payout_details import Rail, check_for_currency
-from tenants.bulk import id_set
 from tenants.models import Tenant
 
 
@@ -50,7 +49,7 @@ def payout_details_holds(*, tenant: Tenant, firm_ids: list[int], currency: str) 
     """
     if not BankOriginator.objects.filter(tenant=tenant).exists():
         return {}
-    rows = PayoutProfile.objects.filter(tenant=tenant, firm_id__in=id_set(firm_ids))
+    rows = PayoutProfile.objects.filter(tenant=tenant, firm_id__in_ids=(firm_ids))
     profiles = {p.firm_id: p for p in rows}
     holds = {}
     for firm_id in firm_ids:
@@ -79,7 +78,7 @@ def batch_payments(batch: PayoutBatch) -> tuple[list[Payee], list[Unpayable]]:
     profiles = {
         p.firm_id: p
         for p in PayoutProfile.objects.filter(
-            tenant=batch.tenant, firm_id__in=id_set([x.firm_id for x in lines])
+            tenant=batch.tenant, firm_id__in_ids=([x.firm_id for x in lines])
         )
     }
     payees, unpayable = [], []

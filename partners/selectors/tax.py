@@ -25,7 +25,6 @@ from partners.models import (
 from programs.models import CommissionRule, Program, ProgramVersion
 from programs.policies import policies_of
 from programs.selectors import version_in_force
-from tenants.bulk import id_set
 from tenants.models import TAX_DOCUMENT_ROLES, Tenant
 
 TAX_DOCUMENT_STAFF_ROLES = TAX_DOCUMENT_ROLES
@@ -117,7 +116,7 @@ def tax_document_validity(*, tenant: Tenant, firm_ids: list[int]) -> dict[int, l
     """Firm id -> the expiry days (None = no expiry) of its verified tax forms, in one query."""
     validity: dict[int, list] = {firm_id: [] for firm_id in firm_ids}
     verified = TaxDocument.objects.filter(
-        tenant=tenant, firm_id__in=id_set(firm_ids), status=TaxDocumentStatus.VERIFIED
+        tenant=tenant, firm_id__in_ids=firm_ids, status=TaxDocumentStatus.VERIFIED
     ).values_list("firm_id", "expires_on")
     for firm_id, expires_on in verified:
         validity[firm_id].append(expires_on)

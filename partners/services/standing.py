@@ -75,7 +75,7 @@ def standings_from_evaluation(
         return 0
     decided_by_manager = set(
         Enrolment.objects.filter(
-            pk__in=list(candidates), standing_change__source=StandingSource.MANAGER
+            pk__in_ids=candidates, standing_change__source=StandingSource.MANAGER
         ).values_list("pk", flat=True)
     )
     changing = [v for pk, v in candidates.items() if pk not in decided_by_manager]
@@ -98,7 +98,7 @@ def standings_from_evaluation(
     for good in (True, False):
         ids = [v.enrolment.pk for v in changing if v.good_standing is good]
         if ids:
-            Enrolment.objects.filter(pk__in=ids).update(
+            Enrolment.objects.filter(pk__in_ids=ids).update(
                 good_standing=good,
                 standing_change=Subquery(
                     StandingChange.objects.filter(enrolment=OuterRef("pk"))

@@ -15,10 +15,8 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import BigIntegerField, Func, IntegerField, Q, QuerySet
-from django.db.models.expressions import RawSQL
 
 from partners.models import Enrolment
-from tenants.bulk import id_set
 
 
 @dataclass
@@ -107,9 +105,9 @@ def local_date(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.d
     return moment.astimezone(zone).date()
 
 
-def firm_ids(enrolments: list[Enrolment]) -> RawSQL | list[int]:
-    """The enrolments' firms, as a value for `firm_id__in=`."""
-    return id_set({e.firm_id for e in enrolments})
+def firm_ids(enrolments: list[Enrolment]) -> set[int]:
+    """The enrolments' firms, as a value for `firm_id__in_ids=`."""
+    return {e.firm_id for e in enrolments}
 
 
 def in_window(field: str, start: datetime.date | None, end: datetime.date) -> Q:

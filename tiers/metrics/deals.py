@@ -62,7 +62,7 @@ def qualified_opportunities(enrolments, start, end, params):
         in_window("qualified_on", start, end),
         _source(params),
         _territory(params),
-        firm_id__in=firm_ids(enrolments),
+        firm_id__in_ids=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
     )
     return by_firm(enrolments, counted(rows))
@@ -76,7 +76,7 @@ def conversion_rate(enrolments, start, end, params):
     for firm_id, pk, status in DealRegistration.objects.filter(
         in_window("qualified_on", start, end),
         _territory(params),
-        firm_id__in=firm_ids(enrolments),
+        firm_id__in_ids=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
     ).values_list("firm_id", "pk", "status"):
         qualified[firm_id].append(pk)
@@ -99,7 +99,7 @@ def timely_registration_ratio(enrolments, start, end, params):
     for firm_id, pk, submitted_at, opened_on in DealRegistration.objects.filter(
         in_window("opportunity_created_on", start, end),
         _territory(params),
-        firm_id__in=firm_ids(enrolments),
+        firm_id__in_ids=firm_ids(enrolments),
         program_id__in=_programs(enrolments),
     ).values_list("firm_id", "pk", "submitted_at", "opportunity_created_on"):
         total[firm_id].append(pk)
@@ -124,7 +124,7 @@ def closed_won_opportunities(enrolments, start, end, params):
         in_window("ordered_on", start, end),
         _source(params, "registration__lead_source"),
         _territory(params, "registration__country"),
-        registration__firm_id__in=firm_ids(enrolments),
+        registration__firm_id__in_ids=firm_ids(enrolments),
         registration__program_id__in=_programs(enrolments),
     ).values_list(
         "registration__firm_id", "registration_id", "registration__submitted_at", "ordered_on"
@@ -143,7 +143,7 @@ def leads_with_sales_call(enrolments, start, end, params):
         _source(params, "registration__lead_source"),
         kind__in=params["call_kinds"],
         vendor_attended=True,
-        registration__firm_id__in=firm_ids(enrolments),
+        registration__firm_id__in_ids=firm_ids(enrolments),
         registration__program_id__in=_programs(enrolments),
     )
     return by_firm(enrolments, counted(calls, "registration__firm_id", "registration_id"))
@@ -157,7 +157,7 @@ def completed_initial_orders_unique_clients(enrolments, start, end, params):
         in_window("completed_on", start, end),
         _source(params),
         is_initial_purchase=True,
-        firm_id__in=firm_ids(enrolments),
+        firm_id__in_ids=firm_ids(enrolments),
     ).values_list("firm_id", "customer_id", "pk"):
         clients[firm_id].setdefault(customer_id, pk)
     return by_firm(enrolments, counts_of({f: c.values() for f, c in clients.items()}))
@@ -190,7 +190,7 @@ def net_revenue(enrolments, start, end, params):
         Order.objects.filter(
             in_window("completed_on", start, end),
             currency__in=set(currencies.values()),
-            firm_id__in=firm_ids(enrolments),
+            firm_id__in_ids=firm_ids(enrolments),
         )
         .annotate(
             gross=Coalesce(Subquery(gross, output_field=money), Value(0), output_field=money),

@@ -46,7 +46,7 @@ def agreement_accepted(enrolments, start, end, params):
         required = {pk: in_force[pk].number if pk in in_force else 0 for pk in program_ids}
     accepted: dict[tuple[int, int], list[int]] = defaultdict(list)
     for firm_id, pk, program_id, number in AgreementAcceptance.objects.filter(
-        firm_id__in=firm_ids(enrolments),
+        firm_id__in_ids=firm_ids(enrolments),
         program_version__program_id__in=program_ids,
         accepted_at__lt=day_start(end + ONE_DAY, zone),
     ).values_list("firm_id", "pk", "program_version__program_id", "program_version__number"):
@@ -65,7 +65,7 @@ def agreement_accepted(enrolments, start, end, params):
 def attestation(enrolments, start, end, params):
     rows = Attestation.objects.filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=end),
-        firm_id__in=firm_ids(enrolments),
+        firm_id__in_ids=firm_ids(enrolments),
         kind=params["kind"],
         status=ReviewStatus.VERIFIED,
         valid_from__lte=end,
@@ -82,7 +82,7 @@ def attestation(enrolments, start, end, params):
 def activity_count(enrolments, start, end, params):
     rows = Activity.objects.filter(
         in_window("occurred_on", start, end),
-        firm_id__in=firm_ids(enrolments),
+        firm_id__in_ids=firm_ids(enrolments),
         kind__in=params["kinds"],
         status=ReviewStatus.VERIFIED,
     )
@@ -94,7 +94,7 @@ def certified_resources(enrolments, start, end, params):
     """People (not certificates) holding a verified, unexpired certification at the end."""
     certifications = Certification.objects.filter(
         Q(expires_on__isnull=True) | Q(expires_on__gt=end),  # no expiry: a kind that never expires
-        firm_id__in=firm_ids(enrolments),
+        firm_id__in_ids=firm_ids(enrolments),
         kind=params["certification"],
         status=Certification.Status.VERIFIED,
         earned_on__lte=end,
@@ -116,7 +116,7 @@ def certified_resources(enrolments, start, end, params):
 @metric("designated_contacts")
 def designated_contacts(enrolments, start, end, params):
     rows = PartnerContact.objects.filter(
-        firm_id__in=firm_ids(enrolments), designation=params["role"], is_active=True
+        firm_id__in_ids=firm_ids(enrolments), designation=params["role"], is_active=True
     )
     return by_firm(enrolments, counted(rows))
 
@@ -132,7 +132,7 @@ def integration_update_lag_days(enrolments, start, end, params):
     updates = {
         (firm_id, release_id): updated_on
         for firm_id, release_id, updated_on in IntegrationUpdate.objects.filter(
-            firm_id__in=firm_ids(enrolments),
+            firm_id__in_ids=firm_ids(enrolments),
             release_id__in=[pk for pk, _ in releases],
             status=ReviewStatus.VERIFIED,
         ).values_list("firm_id", "release_id", "updated_on")
@@ -154,7 +154,7 @@ def support_issues_resolved_within(enrolments, start, end, params):
     opened = Q(opened_at__lt=day_start(end + ONE_DAY, zone))
     if start:
         opened &= Q(opened_at__gte=day_start(start, zone))
-    issues = SupportIssue.objects.filter(opened, firm_id__in=firm_ids(enrolments)).values_list(
+    issues = SupportIssue.objects.filter(opened, firm_id__in_ids=firm_ids(enrolments)).values_list(
         "firm_id", "pk", "opened_at", "resolved_at"
     )
     total: dict[int, list[int]] = defaultdict(list)
@@ -183,7 +183,7 @@ def support_issues_resolved_within(enrolments, start, end, params):
 def negative_feedback_count(enrolments, start, end, params):
     rows = CustomerFeedback.objects.filter(
         in_window("received_on", start, end),
-        firm_id__in=firm_ids(enrolments),
+        firm_id__in_ids=firm_ids(enrolments),
         sentiment=CustomerFeedback.Sentiment.NEGATIVE,
         status=ReviewStatus.VERIFIED,
     )
