@@ -279,9 +279,7 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> int:
     """
     orders = order_rows(
         Order.objects.select_for_update(of=("self",))
-        .filter(
-            tenant=tenant, pk__in_ids=order_ids, completed_on__isnull=False, firm__isnull=False
-        )
+        .filter(tenant=tenant, pk__in_ids=order_ids, completed_on__isnull=False, firm__isnull=False)
         .order_by("pk")
     )
     lines_of = lines_by_order(orders)
