@@ -85,7 +85,7 @@ def _holds(
     taxes = tax_document_validity(tenant=tenant, firm_ids=firm_ids)
     latest: dict[int, Enrolment] = {}
     for enrolment in (
-        Enrolment.objects.filter(program=program, firm_id__in_ids=(firm_ids))
+        Enrolment.objects.filter(program=program, firm_id__in_ids=firm_ids)
         .order_by("approved_at")
         .only("firm_id", "good_standing", "status")
     ):
@@ -113,7 +113,7 @@ def _lines(
     # a vendor paying by bank file holds partners whose details no file could pay
     details = payout_details_holds(tenant=batch.tenant, firm_ids=firm_ids, currency=batch.currency)
     final = final_payment_holds(program=batch.program, firm_ids=firm_ids, cutoff=batch.cutoff)
-    profiles = PayoutProfile.objects.filter(firm_id__in_ids=(firm_ids))
+    profiles = PayoutProfile.objects.filter(firm_id__in_ids=firm_ids)
     rates = dict(profiles.values_list("firm_id", "withholding_rate"))
     minimum = policy.minimum_payout
     minimum_minor = to_minor(minimum, batch.currency) if minimum is not None else 0
@@ -182,7 +182,7 @@ def _lines_insert(lines: list[PayoutLine]) -> None:
 
 def _settle(batch: PayoutBatch, held: list[int]) -> None:
     """Link every unsettled entry of the batch's non-held partners to it (one statement)."""
-    entries = _unsettled(batch.tenant, batch.program, batch.cutoff).exclude(firm_id__in_ids=(held))
+    entries = _unsettled(batch.tenant, batch.program, batch.cutoff).exclude(firm_id__in_ids=held)
     sql, params = entries.values_list("pk", "firm_id").query.sql_with_params()
     table = BatchItem._meta.db_table
     with connection.cursor() as cursor:

@@ -136,7 +136,20 @@ def _start_workers(tmp_path, count: int) -> tuple[str, list[subprocess.Popen], l
                 stderr=subprocess.STDOUT,
             )
         )
+    _wait_until_ready([f"{queue}-{n}@{HOST}" for n in range(count)])
     return queue, workers, logs
+
+
+def _wait_until_ready(names: list[str], timeout: float = 60) -> None:
+    """Until every worker answers a ping: work sent before would all go to the first one up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answered = {
+            name for reply in app.control.ping(destination=names, timeout=1) for name in reply
+        }
+        if answered >= set(names):
+            return
+    raise AssertionError(f"the workers {names} did not start in {timeout} s")
 
 
 def _stop_workers(workers: list[subprocess.Popen], logs: list) -> None:
