@@ -96,3 +96,19 @@ def test_each_test_process_gets_its_own_redis_database():
     assert _redis_url_for_worker("redis://127.0.0.1:6379", "gw1") == "redis://127.0.0.1:6379/2"
     assert _redis_url_for_worker("redis://127.0.0.1:6379/1", "") == "redis://127.0.0.1:6379/1"
     assert _redis_url_for_worker("", "gw0") == ""
+
+
+def test_make_run_on_another_port_links_its_e_mails_to_that_port():
+    """`PORT=8101 make run`: the seed's invitations and the server's e-mails link to :8101."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PRM_SITE_URL", "PORT")}
+    planned = subprocess.run(
+        ["make", "-n", "run", "PORT=8101"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert planned.returncode == 0, planned.stderr
+    seed, serve = (
+        next(line for line in planned.stdout.splitlines() if command in line)
+        for command in ("manage.py seed_demo", "manage.py runserver")
+    )
+    for line in (seed, serve):
+        assert "PRM_SITE_URL=http://127.0.0.1:8101 " in line
+    assert "--url http://127.0.0.1:8101/" in seed and "8000" not in seed + serve
