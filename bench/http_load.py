@@ -442,7 +442,7 @@ def run(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--registrations", type=int, default=200_000)
+    parser.add_argument("--registrations", type=int, default=1_000_000)
     parser.add_argument("--firms", type=int, default=1_000)
     parser.add_argument("--commission-lines", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=50)
