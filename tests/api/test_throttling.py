@@ -53,3 +53,43 @@ def test_signed_in_person_has_their_own_budget(cast):
 @pytest.mark.parametrize("rate", ["1000/min", "300/min"])
 def test_default_rates_are_generous(rate):
     assert rate in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].values()
+
+
+@pytest.fixture
+def throttles_on_redis(settings):
+    """The production set-up: the counters in Redis (the suite keeps them in the process)."""
+    from tenants.api_throttling import _redis_client
+
+    settings.CACHES = {
+        **settings.CACHES,
+        settings.API_THROTTLE_CACHE: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": "throttle",
+        },
+    }
+    _redis_client.cache_clear()
+    client = _redis_client(settings.API_THROTTLE_CACHE)
+    try:
+        yield client
+    finally:
+        for key in client.scan_iter("throttle:*"):
+            client.delete(key)
+        _redis_client.cache_clear()
+
+
+@pytest.mark.services
+@low_rates(api_key="2/min")
+def test_on_redis_each_window_is_counted_and_expires_with_its_minute(
+    cast, erp_a, throttles_on_redis
+):
+    """Shared by every web process, and never stuck: a window without an expiry would keep
+    the key at 429 for good."""
+    redis = throttles_on_redis
+    assert [erp_a.get(f"{API}me/").status_code for _ in range(3)] == [200, 200, 429]
+    [window] = redis.keys("throttle:api-throttle:api_key:*")
+    assert int(redis.get(window)) == 3
+    assert 0 < redis.ttl(window) <= 61
+    assert key_client(cast.tenant_b, "ERP").get("/ipsoft/api/v1/me/").status_code == 200
+    redis.delete(window)  # the next minute: a new window, a fresh budget
+    assert erp_a.get(f"{API}me/").status_code == 200
