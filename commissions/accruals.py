@@ -132,7 +132,7 @@ def _work(orders: list) -> list[tuple]:
     firm_ids = {o.firm_id for o in orders}
     by_firm_program: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
     programs_of: dict[int, set[int]] = defaultdict(set)
-    enrolments = list(Enrolment.objects.filter(firm_id__in_ids=(firm_ids)))
+    enrolments = list(Enrolment.objects.filter(firm_id__in_ids=firm_ids))
     # a chunk's thousand enrolments share a few programs: one instance each, not a join per row
     programs = Program.objects.in_bulk({e.program_id for e in enrolments})
     program_field = Enrolment.program.field
@@ -165,7 +165,7 @@ def _contract_months(lines: list) -> int | None:
 def lines_by_order(orders: list) -> dict[int, list]:
     """Each order's lines as named rows (`_LINE_READ`), in one query."""
     lines: dict[int, list] = {o.pk: [] for o in orders}
-    rows = OrderLine.objects.filter(order_id__in_ids=(lines.keys())).order_by("pk")
+    rows = OrderLine.objects.filter(order_id__in_ids=lines.keys()).order_by("pk")
     for line in rows.values_list(*_LINE_READ, named=True):
         lines[line.order_id].append(line)
     return lines
@@ -383,7 +383,7 @@ def orders_accrue(*, tenant: Tenant, order_ids: list[int]) -> int:
         events.emit(
             events.COMMISSION_ACCRUED, tenant_id=tenant.pk, order_id=order_id, program_id=program_id
         )
-    refunded = Refund.objects.filter(order_id__in_ids=({o.pk for o, e in pairs}))
+    refunded = Refund.objects.filter(order_id__in_ids={o.pk for o, e in pairs})
     refunds = list(refunded.values_list("pk", flat=True))
     if refunds:
         refunds_claw_back(tenant=tenant, refund_ids=refunds)

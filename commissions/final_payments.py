@@ -47,7 +47,7 @@ def final_payment_holds(
     if version is None or not policies_of(version).commissions.final_payment_hold:
         return {}
     latest: dict[int, Enrolment] = {}
-    for enrolment in Enrolment.objects.filter(program=program, firm_id__in_ids=(firm_ids)).order_by(
+    for enrolment in Enrolment.objects.filter(program=program, firm_id__in_ids=firm_ids).order_by(
         "approved_at", "pk"
     ):
         latest[enrolment.firm_id] = enrolment

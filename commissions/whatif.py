@@ -217,7 +217,7 @@ def _summary(version, start, end, tiers: Replay, pairs, lines_of, simulated, rea
     by_firm: dict[int, int] = {}  # real lines carry the firm; the program has one live enrolment
     for e in sorted(enrolments.values(), key=lambda e: e.approved_at):
         by_firm[e.firm_id] = e.pk
-    firms = dict(Enrolment.objects.filter(pk__in_ids=(enrolments)).values_list("pk", "firm__name"))
+    firms = dict(Enrolment.objects.filter(pk__in_ids=enrolments).values_list("pk", "firm__name"))
     partners: dict[int, PartnerWhatIf] = {}
     for pk in sorted(enrolments, key=lambda pk: (firms.get(pk, ""), pk)):
         real_path = [tiers.real.held(pk, day) for day in checkpoints]

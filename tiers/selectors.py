@@ -32,7 +32,7 @@ def latest_evaluation(enrolment: Enrolment) -> TierEvaluation | None:
 def _histories(enrolments) -> dict[int, list[TierAssignment]]:
     """Every history row of the enrolments, withdrawn plans included (one query)."""
     history: dict[int, list[TierAssignment]] = {e.pk: [] for e in enrolments}
-    for assignment in TierAssignment.objects.filter(enrolment_id__in_ids=(history)):
+    for assignment in TierAssignment.objects.filter(enrolment_id__in_ids=history):
         history[assignment.enrolment_id].append(assignment)
     return history
 

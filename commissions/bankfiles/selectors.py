@@ -49,7 +49,7 @@ def payout_details_holds(*, tenant: Tenant, firm_ids: list[int], currency: str) 
     """
     if not BankOriginator.objects.filter(tenant=tenant).exists():
         return {}
-    rows = PayoutProfile.objects.filter(tenant=tenant, firm_id__in_ids=(firm_ids))
+    rows = PayoutProfile.objects.filter(tenant=tenant, firm_id__in_ids=firm_ids)
     profiles = {p.firm_id: p for p in rows}
     holds = {}
     for firm_id in firm_ids:
@@ -78,7 +78,7 @@ def batch_payments(batch: PayoutBatch) -> tuple[list[Payee], list[Unpayable]]:
     profiles = {
         p.firm_id: p
         for p in PayoutProfile.objects.filter(
-            tenant=batch.tenant, firm_id__in_ids=([x.firm_id for x in lines])
+            tenant=batch.tenant, firm_id__in_ids=[x.firm_id for x in lines]
         )
     }
     payees, unpayable = [], []

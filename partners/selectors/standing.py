@@ -22,7 +22,7 @@ def standings_on(days: dict[Enrolment, datetime.date]) -> dict[int, bool]:
     """Whether each enrolment was in good standing on its day (vendor-local), from the
     standing history (one query): the latest decision made by that day's end holds."""
     changes: dict[int, list[StandingChange]] = {e.pk: [] for e in days}
-    for change in StandingChange.objects.filter(enrolment_id__in_ids=(changes)).order_by("pk"):
+    for change in StandingChange.objects.filter(enrolment_id__in_ids=changes).order_by("pk"):
         changes[change.enrolment_id].append(change)
     answer = {}
     for enrolment, day in days.items():
