@@ -36,6 +36,8 @@ from support import (
     load_enrolled_firms,
 )
 
+from tenants import rls
+
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 8765
 
@@ -187,10 +189,11 @@ def queries_per_request(tenant, partner, staff, token, explain=False) -> dict[st
             print(f"\n-- {label}")
             with connection.cursor() as cursor:
                 for query in captured.captured_queries:
-                    if query["sql"].startswith("SELECT"):
-                        cursor.execute("EXPLAIN ANALYZE " + query["sql"])
+                    statement = rls.without_settings(query["sql"])
+                    if statement.startswith("SELECT"):
+                        cursor.execute("EXPLAIN ANALYZE " + statement)
                         plan = [row[0] for row in cursor.fetchall()]
-                        print(f"{query['sql'][:160]}\n   {plan[-1]}  {plan[0][:120]}")
+                        print(f"{statement[:160]}\n   {plan[-1]}  {plan[0][:120]}")
     return counts
 
 

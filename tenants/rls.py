@@ -7,12 +7,20 @@ owner to it as well, so the whole test suite runs behind the wall.
 
 The settings follow the scope (tenants/scope.py) without a second choke point: an
 execute wrapper on every connection reads the active scope before each statement and,
-when the transaction does not carry it yet, sends one `set_config(..., true)`. The
+when the transaction does not carry it yet, gives it one `set_config(..., true)`. The
 settings are transaction-local, so nothing survives a commit on a persistent connection
 or crosses to another client behind PgBouncer in transaction mode. In autocommit (no
-atomic block: middleware, Celery tasks, commands), a statement on a protected table is
-wrapped in its own short transaction with the settings. A miss (raw psycopg, a COPY as
-a transaction's first statement) fails closed: no rows, or a refused insert.
+atomic block: middleware, Celery tasks, commands), a statement on a protected table gets
+its own short transaction with the settings. A miss (raw psycopg, a COPY as a
+transaction's first statement) fails closed: no rows, or a refused insert.
+
+The settings travel in the statement's own round trip where they can: as a first
+statement of the same query string (`SELECT set_config(...); <statement>`). PostgreSQL
+runs a string of several statements as one transaction, so in autocommit that string is
+the short transaction, with no BEGIN and COMMIT of its own (one round trip instead of
+four); in a transaction it saves the separate round trip of the settings. This needs
+the client-side binding cursor Django uses by default; a server-side cursor, an
+executemany or a composed statement gets the settings as a statement of their own.
 
 The bypass is a setting, not a role: it stops application bugs (a forgotten filter,
 raw SQL), not an attacker who can already run SQL as the app role.
@@ -29,7 +37,7 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate, pre_migrate
-from psycopg import pq, sql
+from psycopg import ClientCursor, ServerCursor, pq, sql
 
 from tenants.scope import ALL_TENANTS, current_scope_or_none
 
@@ -137,6 +145,49 @@ def _send(raw_connection, values: tuple[str, str]) -> None:
     )
 
 
+def _inline(values: tuple[str, str]) -> str:
+    """The settings as literals, to go before a statement in the same query string."""
+    tenant_id, bypass = values
+    if not (tenant_id == "" or tenant_id.isdigit()) or bypass not in ("", "on"):
+        raise ValueError(f"Not a scope setting: {values!r}")  # never text from elsewhere
+    return (
+        f"SELECT set_config('{TENANT_SETTING}', '{tenant_id}', true), "
+        f"set_config('{BYPASS_SETTING}', '{bypass}', true); "
+    )
+
+
+_INLINE_PREFIX = re.compile(
+    rf"^SELECT set_config\('{re.escape(TENANT_SETTING)}', '\d*', true\), "
+    rf"set_config\('{re.escape(BYPASS_SETTING)}', '(?:on)?', true\); "
+)
+
+
+def without_settings(executed_sql: str) -> str:
+    """The statement as the code wrote it, without the settings that travelled before it
+    (for tests and benchmarks reading captured SQL)."""
+    return _INLINE_PREFIX.sub("", executed_sql, count=1)
+
+
+def _inlinable(statement, many: bool, context) -> bool:
+    """Whether the settings can share the statement's query string."""
+    raw_cursor = getattr(context["cursor"], "cursor", None)
+    return (
+        not many
+        and isinstance(statement, str)
+        and isinstance(raw_cursor, ClientCursor)
+        and not isinstance(raw_cursor, ServerCursor)
+    )
+
+
+def _execute_with(values: tuple[str, str], execute, statement, params, many, context):
+    """Run the statement behind the settings in one query string, its result current."""
+    global statements_sent
+    statements_sent += 1
+    result = execute(_inline(values) + statement, params, many, context)
+    context["cursor"].cursor.nextset()  # past the settings' row, to the statement's result
+    return result
+
+
 class ScopeToDatabase:
     """The execute wrapper: give the transaction the active scope's settings, once."""
 
@@ -160,23 +211,37 @@ class ScopeToDatabase:
                 or _runs_outside_transactions(statement)
             ):
                 return execute(statement, params, many, context)
+            if _inlinable(statement, many, context):
+                return _execute_with(wanted, execute, statement, params, many, context)
             with connection.wrap_database_errors, raw.transaction():
                 _send(raw, wanted)
                 return execute(statement, params, many, context)
-        if raw.info.transaction_status != pq.TransactionStatus.INERROR:
-            self.carry(connection)  # (an aborted transaction refuses the statement anyway)
-        return execute(statement, params, many, context)
+        if raw.info.transaction_status == pq.TransactionStatus.INERROR:
+            # an aborted transaction refuses the statement anyway
+            return execute(statement, params, many, context)
+        wanted = self.missing(connection)
+        if wanted is None:
+            return execute(statement, params, many, context)
+        if not _inlinable(statement, many, context):
+            self.carry(connection)
+            return execute(statement, params, many, context)
+        result = _execute_with(wanted, execute, statement, params, many, context)
+        self.carried = wanted
+        return result
+
+    def missing(self, connection: BaseDatabaseWrapper) -> tuple[str, str] | None:
+        """The settings the open transaction lacks for the active scope, or None."""
+        if connection.connection.info.transaction_status == pq.TransactionStatus.IDLE:
+            self.carried = NO_SCOPE
+        wanted = wanted_settings()
+        return None if wanted == self.carried else wanted
 
     def carry(self, connection: BaseDatabaseWrapper) -> None:
         """Make the open transaction carry the scope's settings now (before raw psycopg)."""
-        raw = connection.connection
-        status = raw.info.transaction_status
-        if status == pq.TransactionStatus.IDLE:
-            self.carried = NO_SCOPE
-        wanted = wanted_settings()
-        if wanted != self.carried:
+        wanted = self.missing(connection)
+        if wanted is not None:
             with connection.wrap_database_errors:
-                _send(raw, wanted)
+                _send(connection.connection, wanted)
             self.carried = wanted
 
     def _names_protected(self, statement) -> bool:

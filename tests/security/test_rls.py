@@ -12,7 +12,7 @@ import os
 import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.test import Client
 from psycopg import sql
 
@@ -221,3 +221,70 @@ def test_a_page_costs_one_setting_per_transaction_however_many_rows(cast):
     with_firms(60)
     # test-case transaction: the request starts from the factories' all-tenants setting
     assert settings_sent_for_page() == few <= 5
+
+
+@pytest.fixture
+def separate_settings(monkeypatch) -> list[tuple[str, str]]:
+    """Every scope setting sent as a statement of its own (not sharing a statement's trip)."""
+    sent: list[tuple[str, str]] = []
+    real = rls._send
+
+    def spy(raw_connection, values):
+        sent.append(values)
+        real(raw_connection, values)
+
+    monkeypatch.setattr(rls, "_send", spy)
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as middleware and tasks run
+def test_in_autocommit_the_settings_travel_with_the_statement_and_stay_with_it(
+    cast, separate_settings
+):
+    a, b = cast.tenant_a, cast.tenant_b
+    assert connection.get_autocommit()
+    with tenant_scope(a):
+        assert sorted(PartnerFirm.objects.values_list("name", flat=True)) == [
+            "Kiwi Trade Tech",
+            "Sparkline Pty Ltd",
+        ]
+        # the count an UPDATE reports is its own, not the settings' one row
+        assert PartnerFirm.objects.filter(name="Kiwi Trade Tech").update(name="Kiwi Tech") == 1
+        assert PartnerFirm._base_manager.filter(pk=cast.firm_b1.pk).update(name="x") == 0
+        with pytest.raises(DataError), connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 / (count(*) - 2) FROM {PartnerFirm._meta.db_table}")
+        # the failed statement took its settings with it; the connection serves on
+        assert connection.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert PartnerFirm.objects.count() == 2
+    assert separate_settings == []  # no round trip of their own
+    with no_scope():
+        assert db_settings() == ("", "")
+        assert PartnerFirm._base_manager.count() == 0
+    with tenant_scope(b):
+        assert list(PartnerFirm.objects.values_list("name", flat=True)) == ["Cognitive Advisors"]
+        # a server-side cursor cannot share its DECLARE: it gets the settings on their own
+        assert [f.name for f in PartnerFirm.objects.iterator(chunk_size=1)] == [
+            "Cognitive Advisors"
+        ]
+    assert separate_settings == [(str(b.pk), "")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_transaction_the_first_statement_carries_the_settings(cast, separate_settings):
+    a, b = cast.tenant_a, cast.tenant_b
+    before = rls.statements_sent
+    with transaction.atomic(), tenant_scope(a):
+        assert PartnerFirm.objects.count() == 2
+        assert PartnerFirm.objects.filter(name="Sparkline Pty Ltd").update(name="Sparks") == 1
+        with tenant_scope(b):
+            assert list(PartnerFirm.objects.values_list("name", flat=True)) == [
+                "Cognitive Advisors"
+            ]
+        assert sorted(PartnerFirm.objects.values_list("name", flat=True)) == [
+            "Kiwi Trade Tech",
+            "Sparks",
+        ]
+    assert rls.statements_sent - before == 3  # a, b, a again: one per change of scope
+    assert separate_settings == []
+    with all_tenants():
+        assert PartnerFirm.objects.filter(name="Sparks", tenant=a).exists()
