@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("PRM_CHROMIUM", "/usr/bin/chromium")
 
@@ -52,5 +53,9 @@ def page(live_server, settings):
             yield page
         finally:
             browser.close()
+            # Inside sync_playwright() the test runs in a contextvars context of its own, so
+            # Django opened a connection of its own there: close it, or it outlives the test
+            # and holds the test database open at teardown.
+            connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         assert violations == [], "\n".join(violations)
