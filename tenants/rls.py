@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable
 
 from django.apps import apps
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate, pre_migrate
@@ -184,7 +184,9 @@ def _execute_with(values: tuple[str, str], execute, statement, params, many, con
     global statements_sent
     statements_sent += 1
     result = execute(_inline(values) + statement, params, many, context)
-    context["cursor"].cursor.nextset()  # past the settings' row, to the statement's result
+    # past the settings' row, to the statement's own result (never read the settings' row)
+    if not context["cursor"].cursor.nextset():
+        raise DatabaseError(f"No result after the scope's settings for: {statement[:80]!r}")
     return result
 
 
