@@ -18,7 +18,8 @@ def commission_lines_of(firm: PartnerFirm | None) -> QuerySet[CommissionLine]:
 def statements_of(firm: PartnerFirm | None) -> QuerySet[PayoutLine]:
     lines = PayoutLine.objects.select_related("batch__program", "firm")
     lines = lines.filter(firm=firm) if firm is not None else lines
-    return lines.order_by("-batch__period", "batch__program__name")
+    # pk breaks ties (every line of a batch shares its period), so pages never skip a line
+    return lines.order_by("-batch__period", "batch__program__name", "pk")
 
 
 def claims_of(firm: PartnerFirm | None) -> QuerySet[Claim]:

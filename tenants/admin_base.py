@@ -77,6 +77,9 @@ class RolePermissions:
 class TenantScopedAdmin(RolePermissions, ModelAdmin):
     """Querysets come from the scoped manager; the tenant field is the console's, not the user's."""
 
+    # A filtered list counts its own rows only, not the whole table a second time.
+    show_full_result_count = False
+
     def get_list_filter(self, request: HttpRequest):
         filters = tuple(super().get_list_filter(request))
         return filters if request.tenant is not None else ("tenant", *filters)

@@ -69,6 +69,7 @@ class TierEvaluation(TenantOwned):
 
     class Meta:
         ordering = ["-as_of", "-pk"]
+        indexes = [models.Index(fields=["tenant", "-as_of", "-id"], name="evaluation_list_idx")]
         constraints = [
             # the same program period evaluated twice is the same evaluation
             models.UniqueConstraint(fields=["enrolment", "run_key"], name="one_evaluation_per_run"),

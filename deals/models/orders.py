@@ -20,8 +20,9 @@ class Customer(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "pk"]
         indexes = [
+            models.Index(fields=["tenant", "name", "id"], name="customer_list_idx"),
             models.Index(fields=["tenant", "normalized_name"], name="customer_name_idx"),
             models.Index(fields=["tenant", "normalized_domain"], name="customer_domain_idx"),
             models.Index(fields=["tenant", "name_key"], name="customer_name_key_idx"),
@@ -97,8 +98,11 @@ class Order(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-ordered_on"]
-        indexes = [models.Index(fields=["tenant", "completed_on"], name="order_completed_idx")]
+        ordering = ["-ordered_on", "-pk"]
+        indexes = [
+            models.Index(fields=["tenant", "completed_on"], name="order_completed_idx"),
+            models.Index(fields=["tenant", "-ordered_on", "-id"], name="order_list_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "external_id"],

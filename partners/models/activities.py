@@ -50,9 +50,12 @@ class Activity(Reviewed):
     evidence_url = models.URLField(blank=True)
 
     class Meta:
-        ordering = ["-occurred_on"]
+        ordering = ["-occurred_on", "-pk"]
         verbose_name_plural = "activities"
-        indexes = [models.Index(fields=["tenant", "kind", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["tenant", "kind", "occurred_on"]),
+            models.Index(fields=["tenant", "-occurred_on", "-id"], name="activity_list_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.occurred_on}"
@@ -69,7 +72,10 @@ class Attestation(Reviewed):
     valid_until = models.DateField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-valid_from"]
+        ordering = ["-valid_from", "-pk"]
+        indexes = [
+            models.Index(fields=["tenant", "-valid_from", "-id"], name="attestation_list_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.valid_from}"
@@ -88,7 +94,12 @@ class VendorRelease(TenantOwned):
     released_on = models.DateField()
 
     class Meta:
-        ordering = ["-released_on"]
+        ordering = ["-released_on", "product", "pk"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "-released_on", "product", "id"], name="release_list_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "product", "version"], name="vendor_release_unique"
@@ -107,7 +118,12 @@ class IntegrationUpdate(Reviewed):
     notes = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        ordering = ["-updated_on"]
+        ordering = ["-updated_on", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "-updated_on", "-id"], name="integration_update_list_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["firm", "release"], name="one_update_per_release"),
         ]
@@ -123,7 +139,10 @@ class SupportIssue(TenantOwned):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-opened_at"]
+        ordering = ["-opened_at", "-pk"]
+        indexes = [
+            models.Index(fields=["tenant", "-opened_at", "-id"], name="support_issue_list_idx")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(resolved_at__isnull=True)
@@ -147,5 +166,6 @@ class CustomerFeedback(Reviewed):
     summary = models.CharField(max_length=500)
 
     class Meta:
-        ordering = ["-received_on"]
+        ordering = ["-received_on", "-pk"]
+        indexes = [models.Index(fields=["tenant", "-received_on", "-id"], name="feedback_list_idx")]
         verbose_name_plural = "customer feedback"

@@ -62,7 +62,7 @@ def customer_feedback_visible_to(
 
 def releases_of(*, tenant: Tenant) -> QuerySet[VendorRelease]:
     """The vendor's releases, newest first (every partner of the vendor may see them)."""
-    return VendorRelease.objects.filter(tenant=tenant).order_by("-released_on", "product")
+    return VendorRelease.objects.filter(tenant=tenant).order_by("-released_on", "product", "pk")
 
 
 def business_days_between(
