@@ -187,6 +187,8 @@ CELERY_TASK_ROUTES = {
     "webhooks.tasks.webhook_send": {"queue": "webhooks"},
     # a program's evaluation can take a minute at 100,000 partners: its own workers
     "tiers.tasks.evaluate_program_period": {"queue": "evaluations"},
+    # e-mail delivery waits on the mail server: its own queue, scaled on its own
+    "tenants.mail_queue.deliver_email": {"queue": "email"},
 }
 # Everything else (domain events, the daily fan-outs, e-mail); one deployment's name, so
 # two deployments (or a test's workers) can share a Redis without taking each other's work.
@@ -368,6 +370,10 @@ UNFOLD = {
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Requests only queue their e-mail; a Celery task delivers it through EMAIL_URL's backend
+# (tenants/mail_queue.py), so a slow mail server never holds up a page or an API call.
+PRM_EMAIL_DELIVERY_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_BACKEND = "tenants.mail_queue.QueuedEmailBackend"
 # E-mails link here: a mail client has no current page to resolve "/simpro/portal/" against.
 PRM_SITE_URL = env.str("PRM_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PRM <no-reply@prm.localhost>")

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
+from tenants import mail_queue  # noqa: F401 (registers deliver_email with the worker)
 from tenants.models import IdempotencyRecord, Tenant, TenantOwned
 from tenants.scope import all_tenants, no_scope, tenant_scope
 
