@@ -1,18 +1,21 @@
 """Read API for programs: partners and integrations read; managers write in the console."""
 
-import datetime
-import zoneinfo
-
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from programs.selectors import programs_of, published_versions, version_in_force
+from programs.selectors import (
+    program_today,
+    programs_of,
+    published_versions,
+    version_in_force,
+    with_versions_in_force_today,
+)
 from programs.serialization import canonical, version_document
 from programs.serializers import ProgramOutput, VersionDetailOutput, VersionSummaryOutput
 from tenants.api_permissions import IsTenantMember
@@ -28,19 +31,18 @@ class OnDateInput(serializers.Serializer):
     on = serializers.DateField(required=False)
 
 
-def _today_for(program) -> datetime.date:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(program.time_zone)).date()
+class ProgramListApi(ListAPIView):
+    """The vendor's programs by name, each with the version in force today, a page at a time."""
 
-
-class ProgramListApi(APIView):
     permission_classes = [IsTenantMember]
+    serializer_class = ProgramOutput
 
-    @extend_schema(responses=ProgramOutput(many=True))
-    def get(self, request):
-        programs = list(programs_of(tenant=request.tenant))
-        for program in programs:
-            program.version_in_force = version_in_force(program, _today_for(program))
-        return Response(ProgramOutput(programs, many=True).data)
+    def get_queryset(self):
+        return programs_of(tenant=self.request.tenant).order_by("name", "pk")
+
+    def list(self, request, *args, **kwargs):
+        page = with_versions_in_force_today(self.paginate_queryset(self.get_queryset()))
+        return self.get_paginated_response(ProgramOutput(page, many=True).data)
 
 
 class ProgramVersionInForceApi(APIView):
@@ -53,7 +55,7 @@ class ProgramVersionInForceApi(APIView):
         program = get_object_or_404(programs_of(tenant=request.tenant), slug=program_slug)
         params = OnDateInput(data=request.query_params)
         params.is_valid(raise_exception=True)
-        on = params.validated_data.get("on") or _today_for(program)
+        on = params.validated_data.get("on") or program_today(program)
         version = version_in_force(program, on)
         if version is None:
             raise NotFound(f"No version of {program.name} is in force on {on:%Y-%m-%d}.")
@@ -67,10 +69,13 @@ class ProgramVersionInForceApi(APIView):
         return Response(VersionDetailOutput(data).data)
 
 
-class ProgramVersionListApi(APIView):
-    permission_classes = [IsTenantMember]
+class ProgramVersionListApi(ListAPIView):
+    """A program's published versions, the newest first, a page at a time."""
 
-    @extend_schema(responses=VersionSummaryOutput(many=True))
-    def get(self, request, program_slug: str):
-        program = get_object_or_404(programs_of(tenant=request.tenant), slug=program_slug)
-        return Response(VersionSummaryOutput(published_versions(program), many=True).data)
+    permission_classes = [IsTenantMember]
+    serializer_class = VersionSummaryOutput
+
+    def get_queryset(self):
+        program_slug = self.kwargs["program_slug"]
+        program = get_object_or_404(programs_of(tenant=self.request.tenant), slug=program_slug)
+        return published_versions(program)

@@ -28,7 +28,8 @@ class Program(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["tenant", "name", "id"], name="program_list_idx")]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "slug"], name="program_slug_unique"),
         ]

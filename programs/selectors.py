@@ -1,6 +1,8 @@
 import contextlib
 import datetime
 import difflib
+import zoneinfo
+from collections import defaultdict
 from collections.abc import Iterable
 
 import yaml
@@ -16,6 +18,11 @@ from tenants.models import Tenant
 
 def programs_of(*, tenant: Tenant) -> QuerySet[Program]:
     return Program.objects.filter(tenant=tenant)
+
+
+def program_today(program: Program) -> datetime.date:
+    """Today's date in the program's own time zone."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(program.time_zone)).date()
 
 
 def version_in_force(program: Program, on: datetime.date) -> ProgramVersion | None:
@@ -40,6 +47,21 @@ def versions_in_force(program_ids: Iterable[int], on: datetime.date) -> dict[int
     return in_force
 
 
+def with_versions_in_force_today(programs: Iterable[Program]) -> list[Program]:
+    """The programs, each with `version_in_force` set for today in its own time zone."""
+    programs = list(programs)
+    by_today: dict[datetime.date, list[Program]] = defaultdict(list)
+    for program in programs:
+        by_today[program_today(program)].append(program)
+    # one query per distinct local date, not per program: at any instant the world's
+    # time zones span at most three dates, however many programs there are
+    for today, group in by_today.items():
+        in_force = versions_in_force((program.pk for program in group), today)
+        for program in group:
+            program.version_in_force = in_force.get(program.pk)
+    return programs
+
+
 def obligations_at(program: Program, *steps: str, on: datetime.date | None = None) -> list[str]:
     """The texts of the program's obligations that belong to these steps (the version in
     force `on`, today by default): a person deciding at that step reads them first."""
@@ -50,8 +72,12 @@ def obligations_at(program: Program, *steps: str, on: datetime.date | None = Non
 
 
 def published_versions(program: Program) -> QuerySet[ProgramVersion]:
+    """The program's published versions, the newest first."""
+    # Versions are published in number order, each effective after the last
+    # (program_version_publish), so newest number is newest effective date; and
+    # (program, number) is unique, so the order is total and version_number_unique serves it.
     return ProgramVersion.objects.filter(program=program, status=VersionStatus.PUBLISHED).order_by(
-        "-effective_from"
+        "-number"
     )
 
 

@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from partners.models import Application, ContactRequest
 from partners.permissions import partner_contact
@@ -78,17 +77,18 @@ class ApplicationOutput(serializers.ModelSerializer):
         )
 
 
-class ApplicationApi(APIView):
-    """Signed-in people apply (session auth); partners see their own applications."""
+class ApplicationApi(ListAPIView):
+    """Signed-in people apply (session auth) and page through their own applications."""
 
     permission_classes = [IsSignedIn]
+    serializer_class = ApplicationOutput
 
-    @extend_schema(responses=ApplicationOutput(many=True))
-    def get(self, request):
-        mine = Application.objects.filter(applicant=request.user).select_related(
-            "program", "program_version"
+    def get_queryset(self):
+        return (
+            Application.objects.filter(applicant=self.request.user)
+            .select_related("program", "program_version")
+            .order_by("-submitted_at", "-pk")
         )
-        return Response(ApplicationOutput(mine, many=True).data)
 
     @extend_schema(request=ApplicationInput, responses={201: ApplicationOutput})
     def post(self, request):

@@ -61,7 +61,11 @@ class Application(TenantOwned):
     rejection_reason = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-submitted_at"]
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            # a person's own applications, newest first (applications/)
+            models.Index(fields=["applicant", "-submitted_at", "-id"], name="application_list_idx"),
+        ]
         constraints = [
             # one open application per person and program: a second click is not a second row
             models.UniqueConstraint(

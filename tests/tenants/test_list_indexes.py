@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from deals.selectors.orders import customers_of, orders_of
+from partners.models import Application
 from partners.selectors.activities import (
     activities_visible_to,
     attestations_visible_to,
@@ -18,6 +19,7 @@ from partners.selectors.activities import (
     releases_of,
     support_issues_visible_to,
 )
+from programs.selectors import programs_of
 from tenants.scope import tenant_scope
 from tiers.models import TierEvaluation
 
@@ -50,6 +52,11 @@ LISTS = {
         "feedback_list_idx",
     ),
     "releases": (lambda t: releases_of(tenant=t), "release_list_idx"),
+    "programs": (lambda t: programs_of(tenant=t).order_by("name", "pk"), "program_list_idx"),
+    "a person's applications": (
+        lambda t: Application.objects.filter(applicant_id=1).order_by("-submitted_at", "-pk"),
+        "application_list_idx",
+    ),
 }
 
 
