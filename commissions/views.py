@@ -16,8 +16,9 @@ from partners.selectors.tax import program_today
 from partners.views.access import partner_required
 from programs.models import Program
 from tenants.errors import ApplicationError
+from tenants.pagination import page_of
 
-PAGE = 200
+PAGE = 50
 
 
 class ClaimForm(forms.Form):
@@ -63,11 +64,14 @@ def commissions_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Claim submitted; finance will review it.")
             return redirect("portal_commissions", tenant_slug=request.tenant.slug)
+    # three paged lists on one page, each with its own ?<list>_page=
+    lines = page_of(request, commission_lines_of(firm), per_page=PAGE, param="lines_page")
+    lines.object_list = with_rates(with_tier_names(list(lines.object_list)))
     context = {
         "balances": balances_of(firm),
-        "lines": with_rates(with_tier_names(list(commission_lines_of(firm)[:PAGE]))),
-        "statements": statements_of(firm),
-        "claims": claims_of(firm),
+        "lines": lines,
+        "statements": page_of(request, statements_of(firm), param="statements_page"),
+        "claims": page_of(request, claims_of(firm), param="claims_page"),
         "form": form,
     }
     return render(request, "commissions/portal.html", context)

@@ -6,6 +6,9 @@ from django.http import HttpRequest
 PORTAL_PAGE_SIZE = 25
 
 
-def page_of(request: HttpRequest, items, *, per_page: int = PORTAL_PAGE_SIZE) -> Page:
-    """The page of `items` named by `?page=` (the first for a bad one, the last past the end)."""
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+def page_of(
+    request: HttpRequest, items, *, per_page: int = PORTAL_PAGE_SIZE, param: str = "page"
+) -> Page:
+    """The page of `items` named by `?page=` (or `param`, where a page has several lists):
+    the first for a bad one, the last past the end."""
+    return Paginator(items, per_page).get_page(request.GET.get(param))

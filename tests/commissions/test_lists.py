@@ -187,3 +187,47 @@ def test_commission_lines_page_by_keyset_with_no_count_over_the_history(paid_par
     _, theirs = timed_get(signed_in(p["partner_second"]), url)
     assert len(theirs["results"]) == 1
     assert_hidden_from(p["outsider_finance"], url)
+
+
+def test_the_portal_commissions_page_pages_each_of_its_lists_on_its_own(paid_partners):  # noqa: F811
+    p = paid_partners
+    firm = p["first"].firm
+    more_commission_lines(p["tenant"], p["program"], firm, 59)  # 60 with the paid one
+    with tenant_scope(p["tenant"]):
+        Claim.objects.bulk_create(
+            Claim(
+                tenant=p["tenant"],
+                firm=firm,
+                program=p["program"],
+                kind=Claim.Kind.UNPAID,
+                event_on=datetime.date(2026, 5, 12),
+                submitted_on=datetime.date(2026, 5, 20),
+                amount_minor=1_000 + n,
+                currency="USD",
+                description=f"Claim {n}",
+            )
+            for n in range(30)
+        )
+    partner = signed_in(p["partner_first"])
+    url = "/cimcloud/portal/commissions/"
+
+    def page(query: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as sql:
+            response = partner.get(url + query)
+        assert response.status_code == 200
+        return len(sql.captured_queries), response.content.decode()
+
+    queries, first = page("")
+    assert first.count("30 % of line amount") == 50  # the newest 50 of 60
+    assert "Page 1 of 2" in first and 'href="?lines_page=2" rel="next"' in first
+    assert 'href="?claims_page=2" rel="next"' in first  # 25 claims a page
+    # the second page of lines keeps the claims where they were
+    _, second = page("?lines_page=2&claims_page=2")
+    assert second.count("30 % of line amount") == 10
+    assert "10.29 USD" in first and "10.29 USD" not in second and "10.04 USD" in second
+    assert 'href="?lines_page=1&amp;claims_page=2" rel="prev"' in second
+    more_commission_lines(p["tenant"], p["program"], firm, 200)
+    assert page("")[0] == queries  # the same queries with 260 lines as with 60
+    # the other partner of the same vendor sees their own line only
+    theirs = signed_in(p["partner_second"]).get(url).content.decode()
+    assert theirs.count("30 % of line amount") == 1 and "Page 1 of" not in theirs
