@@ -32,7 +32,11 @@ def registration_list(request):
         request,
         "deals/registrations.html",
         {
-            "offered": registrations.filter(status=RegistrationStatus.OFFERED),
+            "offered": page_of(
+                request,
+                registrations.filter(status=RegistrationStatus.OFFERED),
+                param="offered_page",
+            ),
             "page_obj": page_of(request, registrations.exclude(status=RegistrationStatus.OFFERED)),
         },
     )

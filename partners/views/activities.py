@@ -34,6 +34,7 @@ from partners.services.activities import (
 from partners.views.access import partner_required
 from partners.views.people import DATE_INPUT, form_submitted, portal_url
 from tenants.holiday_calendar import vendor_holidays
+from tenants.pagination import page_of
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT_AREA = forms.Textarea(attrs={"rows": 3})
@@ -131,11 +132,17 @@ def _activities_page(request: HttpRequest, *, status: int = 200, **bound) -> Htt
     }
     context = {
         "firm": contact.firm,
-        "activities": activities_visible_to(tenant=tenant, contact=contact),
-        "attestations": attestations_visible_to(tenant=tenant, contact=contact),
-        "updates": integration_updates_visible_to(tenant=tenant, contact=contact),
-        "issues": support_issues_visible_to(tenant=tenant, contact=contact),
-        "feedback": customer_feedback_visible_to(tenant=tenant, contact=contact),
+        # five paged lists on one page, each with its own ?<list>_page=
+        **{
+            name: page_of(request, rows(tenant=tenant, contact=contact), param=f"{name}_page")
+            for name, rows in (
+                ("activities", activities_visible_to),
+                ("attestations", attestations_visible_to),
+                ("updates", integration_updates_visible_to),
+                ("issues", support_issues_visible_to),
+                ("feedback", customer_feedback_visible_to),
+            )
+        },
         "activity_labels": kind_labels(tenant, "activity_kinds"),
         "attestation_labels": kind_labels(tenant, "attestation_kinds"),
         **forms_,

@@ -134,3 +134,22 @@ def test_portal_deals_page_is_paged_with_links_in_constant_queries(deals_cast):
     assert "Page 3 of 3" in last and 'href="?page=2" rel="prev"' in last
     assert last.count("Sparkline Pty Ltd prospect") == 10 + 2  # rows 51-60
     assert_hidden_from(c.partner_rep_a2.user, "/simpro/portal/deals/999999/")
+
+
+def test_leads_the_vendor_shares_are_paged_apart_from_the_firms_registrations(deals_cast):
+    c = deals_cast
+    add_registrations(c.firm_a1, 30, status="offered")
+    add_registrations(c.firm_a2, 3, status="offered")  # the other firm's leads: never here
+    partner = signed_in(c.partner_admin_a1.user)
+    few, body = portal_deals(partner)
+
+    assert body.count("Sparkline Pty Ltd prospect") == 25
+    assert '<nav class="pagination" aria-label="Pages of shared leads">' in body
+    assert 'href="?offered_page=2" rel="next"' in body
+    _, second = portal_deals(partner, "/simpro/portal/deals/?offered_page=2")
+    assert second.count("Sparkline Pty Ltd prospect") == 5
+    shown = {n for n in range(30) if f"prospect {n:04}" in body}
+    assert shown.isdisjoint(n for n in range(30) if f"prospect {n:04}" in second)
+    assert "Kiwi Trade Tech prospect" not in body + second
+    add_registrations(c.firm_a1, 40, status="offered")
+    assert portal_deals(partner)[0] == few

@@ -382,3 +382,41 @@ def test_api_creates_with_the_same_rules(cast):
     created = post_json(user, f"{API}attestations/create/", attestation)
     assert created.status_code == 201 and created.json()["status"] == "submitted"
     assert_hidden_from(cast.partner_rep_a2.user, f"{API}attestations/{created.json()['id']}/")
+
+
+def test_the_activities_page_pages_each_list_on_its_own_in_constant_queries(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    firm = cast.firm_a1
+    for n in range(30):
+        activity_of(firm, description=f"Workshop {n:02}", occurred_on=datetime.date(2025, 5, 1))
+        create(
+            SupportIssue,
+            tenant=firm.tenant,
+            firm=firm,
+            reference=f"SUP-{n:02}",
+            opened_at=NOW - datetime.timedelta(days=n),
+        )
+    activity_of(cast.firm_a2, description="Other firm's workshop")
+    partner = signed_in(cast.partner_admin_a1.user)
+
+    def page(query: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as sql:
+            response = partner.get(PAGE + query)
+        assert response.status_code == 200
+        return len(sql.captured_queries), response.content.decode()
+
+    queries, first = page("")
+    shown = [n for n in range(30) if f"Workshop {n:02}" in first]
+    assert len(shown) == 25 and 'href="?activities_page=2" rel="next"' in first
+    assert "SUP-00" in first and "SUP-29" not in first  # newest issue first, 25 a page
+    _, second = page("?activities_page=2&issues_page=2")
+    assert [n for n in range(30) if f"Workshop {n:02}" in second] == sorted(
+        set(range(30)) - set(shown)
+    )  # the rest, none twice (the same day: ties broken by id)
+    assert "SUP-29" in second and "SUP-00" not in second
+    assert "Other firm's workshop" not in first + second  # the outsider firm
+    for n in range(30, 130):
+        activity_of(firm, description=f"Workshop {n:03}")
+    assert page("")[0] == queries  # the same queries with 130 activities as with 30
