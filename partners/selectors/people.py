@@ -13,7 +13,7 @@ def colleagues_of(*, tenant: Tenant, contact: PartnerContact) -> QuerySet[Partne
     return (
         PartnerContact.objects.filter(tenant=tenant, firm_id=contact.firm_id, is_active=True)
         .select_related("user")
-        .order_by("user__email")
+        .order_by("user__email", "pk")
     )
 
 
@@ -32,10 +32,11 @@ def resources_visible_to(*, tenant: Tenant, contact: PartnerContact | None) -> Q
 def resources_with_counts(*, tenant: Tenant, contact: PartnerContact) -> QuerySet[Resource]:
     """The firm's resources, each with `certification_count` and `verified_count`."""
     verified = Q(certifications__status=Certification.Status.VERIFIED)
-    return resources_visible_to(tenant=tenant, contact=contact).annotate(
+    resources = resources_visible_to(tenant=tenant, contact=contact).annotate(
         certification_count=Count("certifications"),
         verified_count=Count("certifications", filter=verified),
     )
+    return resources.order_by("name", "pk")
 
 
 def certifications_visible_to(

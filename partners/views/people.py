@@ -35,6 +35,7 @@ from partners.services.people import (
 from partners.uploads import certification_evidence_response
 from partners.views.access import partner_admin_required, partner_required
 from tenants.errors import ApplicationError
+from tenants.pagination import page_of
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -120,10 +121,15 @@ def _people_page(request, *, status=200, invite_form=None, resource_form=None) -
         "contact": contact,
         "firm": contact.firm,
         "is_admin": contact.role == ContactRole.PARTNER_ADMIN,
-        "colleagues": colleagues,
+        # two paged lists on one page, each with its own ?<list>_page=
+        "colleagues": page_of(request, colleagues, param="colleagues_page"),
         "designations": [("", "—"), *choices_of(kinds_for_firm(contact.firm, "designations"))],
         "designation_labels": kind_labels(request.tenant, "designations"),
-        "resources": resources_with_counts(tenant=request.tenant, contact=contact),
+        "resources": page_of(
+            request,
+            resources_with_counts(tenant=request.tenant, contact=contact),
+            param="resources_page",
+        ),
         "invite_form": invite_form or InviteForm(auto_id="invite_%s"),
         "resource_form": resource_form
         or ResourceForm(auto_id="resource_%s", colleagues=colleagues),

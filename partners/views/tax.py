@@ -32,6 +32,7 @@ from partners.uploads import EXTENSION_OF, attachment_response
 from partners.views.access import partner_admin_required, partner_required
 from tenants.api_permissions import is_tenant_staff
 from tenants.errors import ApplicationError
+from tenants.pagination import page_of
 
 ADMINS_ONLY = "Only your firm's partner admins can do this."
 
@@ -156,7 +157,9 @@ def _page(request: HttpRequest, *, status: int = 200, **bound_forms) -> HttpResp
     context = {
         "firm": firm,
         "is_partner_admin": request.contact.role == ContactRole.PARTNER_ADMIN,
-        "documents": tax_documents_of(tenant=tenant, firm=firm),
+        "documents": page_of(
+            request, tax_documents_of(tenant=tenant, firm=firm), param="documents_page"
+        ),
         "tax_status": status_key,
         "tax_status_label": tax_status_label(status_key),
         "upload_form": bound_forms.get("upload_form") or TaxDocumentUploadForm(),

@@ -404,3 +404,30 @@ def test_api_upload_is_checked_by_content_and_evidence_downloads_in_the_console(
     assert download.status_code == 200 and download["Content-Type"] == "image/png"
     assert_hidden_from(cast.manager_b, f"{console}evidence/")
     assert_hidden_from(cast.manager_b, f"{console}change/")
+
+
+def test_the_people_page_pages_its_resources_in_constant_queries(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(30):
+        resource_of(cast.firm_a1, name=f"Engineer {n:02}")
+    resource_of(cast.firm_a2, name="Kiwi engineer")  # the other firm's
+    partner = Client()
+    partner.force_login(cast.partner_admin_a1.user)
+
+    def page(query: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as sql:
+            response = partner.get(PEOPLE + query)
+        assert response.status_code == 200
+        return len(sql.captured_queries), response.content.decode()
+
+    queries, first = page("")
+    assert [n for n in range(30) if f"Engineer {n:02}<" in first] == list(range(25))  # by name
+    assert 'href="?resources_page=2" rel="next"' in first
+    _, second = page("?resources_page=2")
+    assert [n for n in range(30) if f"Engineer {n:02}<" in second] == list(range(25, 30))
+    assert "Kiwi engineer" not in first + second
+    for n in range(30, 90):
+        resource_of(cast.firm_a1, name=f"Engineer {n:02}")
+    assert page("")[0] == queries

@@ -325,3 +325,21 @@ def test_only_the_firms_partner_admin_uploads_through_the_api(cast, media):
     created = post(cast.partner_admin_a1.user)
     assert created.status_code == 201
     assert created.json()["kind"] == "w8bene" and len(documents(cast)) == 1
+
+
+def test_the_tax_page_pages_the_firms_forms(cast, media):
+    for _ in range(27):
+        assert upload(cast.partner_admin_a1.user, PDF).status_code == 302
+    partner = signed_in(cast.partner_admin_a1.user)
+    first = partner.get("/simpro/portal/tax/").content.decode()
+    assert first.count("portal/tax/documents/") >= 25 and "Page 1 of 2" in first
+    assert 'href="?documents_page=2" rel="next"' in first
+    second = partner.get("/simpro/portal/tax/?documents_page=2").content.decode()
+    assert "Page 2 of 2" in second
+    newest_first = [d.pk for d in reversed(documents(cast))]
+    assert f"/documents/{newest_first[0]}/download/" in first
+    assert f"/documents/{newest_first[-1]}/download/" in second
+    assert f"/documents/{newest_first[-1]}/download/" not in first
+    # the other firm of the same vendor sees none of them
+    theirs = signed_in(cast.partner_rep_a2.user).get("/simpro/portal/tax/").content.decode()
+    assert "portal/tax/documents/" not in theirs and "Page 1 of" not in theirs
