@@ -6,14 +6,16 @@ by the checks or by a service, rolls all of it back, and every problem is listed
 Formats: docs/imports.md.
 """
 
+import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from deals.imports_csv import MAX_BYTES, FileRefused, Report, Row, RowError, read_rows
 from deals.imports_customers import CUSTOMER_COLUMNS, customers_plan
@@ -30,6 +32,8 @@ from partners.models import PartnerFirm
 from tenants.errors import ApplicationError
 from tenants.models import StaffRole, Tenant
 from tenants.scope import ScopeError, scoped_tenant
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "IMPORT_ROLES",
@@ -186,3 +190,51 @@ def csv_import(
         raise ImportRefused(report.errors) from None
     counts = Counter(change.outcome for change in changes)
     return ImportResult(kind, counts["created"], counts["updated"], counts["unchanged"])
+
+
+def import_job_queue(*, tenant: Tenant, kind: str, file, user: AbstractBaseUser | None):
+    """Keep the file and queue its import for a worker (`import_job_run`); return the job."""
+    from deals.models import ImportJob
+    from deals.tasks import import_job_run
+
+    job = ImportJob.objects.create(tenant=tenant, kind=kind, file=file, created_by=user)
+    transaction.on_commit(lambda: import_job_run.delay(tenant.pk, job.pk))
+    return job
+
+
+def import_job_run(*, tenant: Tenant, job_id: int) -> None:
+    """Run a queued import once (a second delivery of the task finds it taken and stops)."""
+    from deals.models import ImportJob
+
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.RUNNING
+        )
+    if not claimed:
+        return
+    job = ImportJob.objects.get(pk=job_id)
+    outcome: dict = {"finished_at": timezone.now()}
+    try:
+        with job.file.open("rb") as handle:
+            result = csv_import(tenant=tenant, kind=job.kind, file=handle, user=job.created_by)
+    except ImportRefused as exc:
+        outcome |= {
+            "status": ImportJob.Status.REFUSED,
+            "message": exc.message[:500],
+            "errors": [asdict(error) for error in exc.errors],
+        }
+    except Exception:
+        logger.exception("import_job.failed", extra={"job": job_id})
+        outcome |= {
+            "status": ImportJob.Status.FAILED,
+            "message": "The import stopped on an unexpected error; nothing was imported.",
+        }
+    else:
+        outcome |= {
+            "status": ImportJob.Status.DONE,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        }
+    job.file.delete(save=False)  # imported or refused, the upload has served: it goes
+    ImportJob.objects.filter(pk=job_id).update(file="", **outcome)

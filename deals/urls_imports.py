@@ -13,5 +13,7 @@ portal_urlpatterns: list = [
     ),
 ]
 api_urlpatterns: list = [
+    path("imports/jobs/<int:job_id>/", views.ImportJobApi.as_view(), name="api_import_job"),
     path("imports/<slug:kind>/", views.ImportApi.as_view(), name="api_import"),
+    path("imports/<slug:kind>/jobs/", views.ImportJobCreateApi.as_view(), name="api_import_jobs"),
 ]

@@ -1,5 +1,6 @@
 """Deal registrations (leads) and what comes of them: customers, orders, refunds."""
 
+from deals.models.imports import ImportJob
 from deals.models.orders import Customer, Order, OrderLine, Product, Refund
 from deals.models.registrations import (
     DealRegistration,
@@ -13,6 +14,7 @@ from deals.models.registrations import (
 __all__ = [
     "Customer",
     "DealRegistration",
+    "ImportJob",
     "LeadSource",
     "Order",
     "OrderLine",

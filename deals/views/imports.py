@@ -7,7 +7,8 @@ from dataclasses import asdict
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,8 +18,16 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deals.imports import IMPORT_ROLES, KINDS, STAFF_KINDS, ImportRefused, csv_import
+from deals.imports import (
+    IMPORT_ROLES,
+    KINDS,
+    STAFF_KINDS,
+    ImportRefused,
+    csv_import,
+    import_job_queue,
+)
 from deals.imports_registrations import registering_programs
+from deals.models import ImportJob
 from partners.views.access import partner_required
 from tenants.api_permissions import IsTenantStaff, is_tenant_api_key, is_tenant_staff
 from tenants.errors import NotAllowed
@@ -147,3 +156,70 @@ class ImportApi(APIView):
             rows = [asdict(row_error) for row_error in exc.errors]
             return Response({"error": error | {"rows": rows}}, status=400)
         return Response(ImportOutput(result).data)
+
+
+class ImportJobOutput(serializers.ModelSerializer):
+    errors = ImportRowError(many=True, help_text="Every problem, when the file was refused.")
+    status_label = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = ImportJob
+        fields = (
+            "id",
+            "kind",
+            "status",
+            "status_label",
+            "created",
+            "updated",
+            "unchanged",
+            "message",
+            "errors",
+            "created_at",
+            "finished_at",
+        )
+
+
+def _may_import(request, kind: str) -> None:
+    if kind not in STAFF_KINDS:
+        raise NotFound(f"No import of {kind!r}; use {', '.join(STAFF_KINDS)}.")
+    if not (is_tenant_api_key(request) or is_tenant_staff(request, IMPORT_ROLES[kind])):
+        raise NotAllowed(f"Your role cannot import {kind}.")
+
+
+class ImportJobCreateApi(APIView):
+    """Queue a large CSV import for a worker (multipart `file`): the answer comes at once
+    (202) and `imports/jobs/<id>/` tells how it went, all of the file or nothing."""
+
+    permission_classes = [IsTenantStaff]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", OpenApiTypes.STR, "path", enum=STAFF_KINDS)],
+        request=ImportInput,
+        responses={202: ImportJobOutput},
+    )
+    def post(self, request, kind: str):
+        _may_import(request, kind)
+        params = ImportInput(data=request.data)
+        params.is_valid(raise_exception=True)
+        user = request.user if request.user.is_authenticated else None
+        job = import_job_queue(
+            tenant=request.tenant, kind=kind, file=params.validated_data["file"], user=user
+        )
+        location = reverse(
+            "api_import_job", kwargs={"tenant_slug": request.tenant.slug, "job_id": job.pk}
+        )
+        return Response(ImportJobOutput(job).data, status=202, headers={"Location": location})
+
+
+class ImportJobApi(APIView):
+    """A queued import: queued, running, imported (with its counts) or refused (with every
+    row's problem)."""
+
+    permission_classes = [IsTenantStaff]
+
+    @extend_schema(responses=ImportJobOutput)
+    def get(self, request, job_id: int):
+        job = get_object_or_404(ImportJob.objects.filter(tenant=request.tenant), pk=job_id)
+        _may_import(request, job.kind)
+        return Response(ImportJobOutput(job).data)

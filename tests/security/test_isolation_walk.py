@@ -137,6 +137,7 @@ CASES = {
     "api_order_detail": Case("deals.Order", owner="api_key"),
     "api_order_completion": Case("deals.Order", owner="api_key", method="post"),
     "api_order_refund": Case("deals.Order", owner="api_key", method="post"),
+    "api_import_job": Case("deals.ImportJob", owner="api_key"),
     "api_tier_history": Case("partners.Enrolment"),
     "api_invoice_record_payment": Case(
         "commissions.PartnerInvoice", owner="finance", method="post"
@@ -166,7 +167,10 @@ CASES |= {
     "api_dispute": Case("disputes.Dispute"),
 }
 # The API's import kinds and the firm-less endpoints take no object: exempt by name.
-NO_OBJECT_NAMES = {"api_import": "a file kind (the rows go into the caller's vendor)"}
+NO_OBJECT_NAMES = {
+    "api_import": "a file kind (the rows go into the caller's vendor)",
+    "api_import_jobs": "a file kind (the job and its rows are the caller's vendor's)",
+}
 
 OUTSIDERS = (
     "anonymous",
@@ -284,6 +288,9 @@ def walked_cases():
 BUILDERS: dict[str, Callable[[Tenant, Any], Any]] = {
     "auth.Group": lambda tenant, firm: _model("auth.Group").objects.create(name="walk"),
     "programs.ProgramChangeNotice": lambda tenant, firm: _change_notice(firm),
+    "deals.ImportJob": lambda tenant, firm: _model("deals.ImportJob").objects.create(
+        tenant=tenant, kind="customers", status="done", created=1
+    ),
 }
 
 
