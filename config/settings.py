@@ -189,6 +189,8 @@ CELERY_TASK_ROUTES = {
     "tiers.tasks.evaluate_program_period": {"queue": "evaluations"},
     # e-mail delivery waits on the mail server: its own queue, scaled on its own
     "tenants.mail_queue.deliver_email": {"queue": "email"},
+    # a queued CSV import can take minutes: never in front of the day's domain events
+    "deals.tasks.import_job_run": {"queue": "imports"},
 }
 # Everything else (domain events, the daily fan-outs, e-mail); one deployment's name, so
 # two deployments (or a test's workers) can share a Redis without taking each other's work.
