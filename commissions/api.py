@@ -25,8 +25,8 @@ from deals.api.orders import MoneyInput, MoneyOutput, money_column
 from deals.models.orders import order_title
 from partners.models import Enrolment
 from partners.permissions import partner_contact
-from partners.selectors.tax import program_today
 from programs.models import Program
+from programs.selectors import program_today
 from tenants.api_permissions import IsTenantMember, IsTenantStaff, is_tenant_staff
 from tenants.api_rows import Computed, RowListApi, Rows
 from tenants.api_schema import file_responses

@@ -12,9 +12,9 @@ from commissions.rates import with_rates
 from commissions.selectors import balances_of, claims_of, commission_lines_of, statements_of
 from commissions.selectors_dashboard import with_tier_names
 from partners.models import Enrolment
-from partners.selectors.tax import program_today
 from partners.views.access import partner_required
 from programs.models import Program
+from programs.selectors import program_today
 from tenants.errors import ApplicationError
 from tenants.pagination import page_of
 

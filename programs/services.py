@@ -1,7 +1,6 @@
 """Writes on programs: load a definition, publish a draft, start a new draft."""
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +28,7 @@ from programs.models import (
 )
 from programs.policies import policies_of
 from programs.schema import ProgramDefinition, format_location
+from programs.selectors import program_today
 from programs.serialization import canonical, create_rows, digest_of, fill_version, version_document
 from tenants import events
 from tenants.errors import ApplicationError
@@ -183,10 +183,6 @@ def program_version_publish(
     return version
 
 
-def _program_today(program: Program) -> datetime.date:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(program.time_zone)).date()
-
-
 def _check_notice_period(
     version: ProgramVersion, in_force: ProgramVersion, today: datetime.date | None
 ) -> None:
@@ -197,7 +193,7 @@ def _check_notice_period(
     days = policies_of(in_force).commissions.change_notice_days
     if not days:
         return
-    earliest = (today or _program_today(version.program)) + datetime.timedelta(days=days)
+    earliest = (today or program_today(version.program)) + datetime.timedelta(days=days)
     if version.effective_from < earliest:
         raise ApplicationError(
             f"{version.tenant.name}'s program requires {days} days' written notice of "

@@ -139,10 +139,7 @@ def wanted_settings() -> tuple[str, str]:
 def _send(raw_connection, values: tuple[str, str]) -> None:
     global statements_sent
     statements_sent += 1
-    raw_connection.execute(
-        "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
-        [TENANT_SETTING, values[0], BYPASS_SETTING, values[1]],
-    )
+    raw_connection.execute(_inline(values))
 
 
 def _inline(values: tuple[str, str]) -> str:

@@ -139,10 +139,7 @@ class ImportApi(APIView):
         responses={200: ImportOutput, 400: ImportErrorOutput},
     )
     def post(self, request, kind: str):
-        if kind not in STAFF_KINDS:
-            raise NotFound(f"No import of {kind!r}; use {', '.join(STAFF_KINDS)}.")
-        if not (is_tenant_api_key(request) or is_tenant_staff(request, IMPORT_ROLES[kind])):
-            raise NotAllowed(f"Your role cannot import {kind}.")
+        _may_import(request, kind)
         params = ImportInput(data=request.data)
         params.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None

@@ -8,11 +8,9 @@ file: to them a download is 404, like any record outside their reach.
 """
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from partners.models import (
     Enrolment,
@@ -22,9 +20,9 @@ from partners.models import (
     TaxDocument,
     TaxDocumentStatus,
 )
-from programs.models import CommissionRule, Program, ProgramVersion
+from programs.models import CommissionRule, ProgramVersion
 from programs.policies import policies_of
-from programs.selectors import version_in_force
+from programs.selectors import program_today, version_in_force
 from tenants.models import TAX_DOCUMENT_ROLES, Tenant
 
 TAX_DOCUMENT_STAFF_ROLES = TAX_DOCUMENT_ROLES
@@ -79,11 +77,6 @@ def enrolments_visible_to(*, tenant: Tenant, contact: PartnerContact | None) -> 
     """Every enrolment of the tenant for staff and API keys, the own firm's for a partner."""
     enrolments = Enrolment.objects.filter(tenant=tenant).select_related("firm", "program")
     return enrolments.filter(firm_id=contact.firm_id) if contact is not None else enrolments
-
-
-def program_today(program: Program) -> datetime.date:
-    """Today's date where the program runs (its time zone decides which version governs)."""
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(program.time_zone)).date()
 
 
 @dataclass(frozen=True)

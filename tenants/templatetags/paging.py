@@ -1,5 +1,6 @@
-"""`{% pager page_obj "lines_page" "Order line pages" %}`: the pager of one of several
-paged lists on a page, each with its own query parameter (the others keep theirs)."""
+"""`{% pager page_obj "page" "Pages of the directory" %}`: a paged list's links. Where a page
+holds several lists, each has its own query parameter ("lines_page") and its links keep
+the others' pages."""
 
 from django import template
 
